@@ -1,0 +1,177 @@
+"""Bypass codes: 9 digits, good for 20 uses within 12 hours (settings)."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from duoportal.hashing import code_matches, hash_code, normalize
+from duoportal.models import AuditEvent, ProofLock
+from duoportal.results import CheckResult, Reason
+
+CODE_PATTERN = r"[0-9]{9}"
+SUPERSEDED = "superseded by a new code"
+
+
+class BypassCodeQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now(), uses__lt=F("max_uses")
+        )
+
+
+class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
+    def issue(self, user, *, via, issued_by=None):
+        """Make a new code for `user`, superseding the live one. Returns (code, plaintext).
+
+        The plaintext exists only in the return value: show it once, never store it.
+        """
+        if via not in BypassCode.Via.values:
+            raise ValueError(f"Unknown way of issuing a bypass code: {via!r}")
+        plaintext = f"{secrets.randbelow(10**9):09d}"
+        # Hash before the transaction: it is the slow part and needs no lock.
+        code_hash = hash_code(plaintext)
+        now = timezone.now()
+        with transaction.atomic():
+            # Two issues for one person queue on the person's row, so the
+            # second supersedes the first instead of both staying live.
+            get_user_model().objects.lock(user)
+            superseded = self.filter(user=user, revoked_at__isnull=True).update(
+                revoked_at=now, revoked_reason=SUPERSEDED
+            )
+            code = self.create(
+                user=user, code_hash=code_hash, via=via, issued_by=issued_by,
+                created_at=now, expires_at=now + settings.BYPASS_CODE_LIFETIME,
+                max_uses=settings.BYPASS_CODE_MAX_USES,
+            )
+            if superseded:
+                AuditEvent.objects.record(
+                    AuditEvent.Action.BYPASS_REVOKE, subject=user, actor=issued_by or user,
+                    outcome="superseded",
+                )
+            AuditEvent.objects.record(
+                AuditEvent.Action.BYPASS_ISSUE, subject=user, actor=issued_by or user,
+                outcome=via, code_id=code.pk, expires_at=code.expires_at.isoformat(),
+            )
+        return code, plaintext
+
+    def redeem(self, user, passcode):
+        """Count one use of `user`'s code if `passcode` is it and it is live."""
+        return ProofLock.objects.attempt(
+            user, ProofLock.Kind.PASSCODE, lambda: self._use(user, passcode),
+            action=AuditEvent.Action.BYPASS_USE,
+        )
+
+    def _use(self, user, passcode):
+        latest = self.filter(user=user).order_by("-created_at", "-pk").first()
+        typed = normalize(passcode, CODE_PATTERN)
+        if latest is None or typed is None or not code_matches(latest.code_hash, typed):
+            live = latest is not None and latest.is_live
+            return CheckResult(Reason.WRONG_CODE if live else Reason.NO_CODE)
+
+        now = timezone.now()
+        with transaction.atomic():
+            # The rule itself: one conditional UPDATE, so exactly max_uses
+            # requests succeed however many race, on any number of servers.
+            used = self.filter(
+                pk=latest.pk, revoked_at__isnull=True, expires_at__gt=now,
+                uses__lt=F("max_uses"),
+            ).update(uses=F("uses") + 1, last_used_at=now)
+            latest.refresh_from_db(fields=["uses", "revoked_at"])
+        if used:
+            return CheckResult(Reason.ACCEPTED, uses_left=latest.uses_left)
+        if latest.revoked_at is not None:
+            return CheckResult(Reason.REVOKED)
+        if latest.expires_at <= now:
+            return CheckResult(Reason.EXPIRED)
+        return CheckResult(Reason.USED_UP, uses_left=0)
+
+    def live_for(self, user):
+        """The person's live code, to show its uses left and expiry (never the code)."""
+        return self.live().filter(user=user).first()
+
+    def revoke(self, user, *, by, reason):
+        """Revoke the person's live code; `by` is the person or a helpdesk user."""
+        now = timezone.now()
+        with transaction.atomic():
+            revoked = self.live().filter(user=user).update(
+                revoked_at=now, revoked_by=by, revoked_reason=reason
+            )
+            if revoked:
+                AuditEvent.objects.record(
+                    AuditEvent.Action.BYPASS_REVOKE, subject=user, actor=by, outcome="revoked",
+                    reason=reason,
+                )
+        return bool(revoked)
+
+
+class BypassCode(models.Model):
+    class Via(models.TextChoices):
+        CULINK = "culink", _("CU Link card")
+        RESCUE = "rescue", _("rescue code")
+        HELPDESK = "helpdesk", _("helpdesk")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="bypass_codes",
+        verbose_name=_("person"),
+    )
+    code_hash = models.CharField(max_length=200, editable=False)
+    via = models.CharField(_("issued via"), max_length=16, choices=Via.choices)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("issued by"),
+    )
+    created_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    # Kept per code, so a code keeps the number of uses it was issued with.
+    max_uses = models.PositiveIntegerField(_("uses allowed"))
+    uses = models.PositiveIntegerField(_("uses"), default=0)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+
+    objects = BypassCodeManager()
+
+    class Meta:
+        constraints = [
+            # At most one live code per person, whatever races.
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(revoked_at__isnull=True),
+                name="one_unrevoked_bypass_code_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+        verbose_name = _("bypass code")
+        verbose_name_plural = _("bypass codes")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def uses_left(self):
+        return max(self.max_uses - self.uses, 0)
+
+    @property
+    def is_live(self):
+        return (
+            self.revoked_at is None and self.expires_at > timezone.now()
+            and self.uses < self.max_uses
+        )
+
+    @property
+    def status(self):
+        if self.revoked_at is not None:
+            return _("superseded") if self.revoked_reason == SUPERSEDED else _("revoked")
+        if self.expires_at <= timezone.now():
+            return _("expired")
+        if self.uses >= self.max_uses:
+            return _("used up")
+        return _("live")

@@ -1,0 +1,38 @@
+import ipaddress
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip: str | None = None
+    user_agent: str = ""
+
+
+# The request being served, for the audit trail. The models layer reads it so
+# that views do not have to pass the IP address and browser to every call.
+request_context = ContextVar("request_context", default=RequestContext())  # noqa: B039 (frozen)
+
+
+def _client_ip(request):
+    address = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def audit_context(get_response):
+    def middleware(request):
+        token = request_context.set(
+            RequestContext(
+                ip=_client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        )
+        try:
+            return get_response(request)
+        finally:
+            request_context.reset(token)
+
+    return middleware

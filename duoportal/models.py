@@ -1,0 +1,331 @@
+"""The people layer: people, their CU Link cards, proof locks and the audit trail.
+
+The rules of the portal live in managers here and in bypass/ and rescue/;
+views, commands and the verify API only call them.
+"""
+
+import hashlib
+import hmac
+from dataclasses import replace
+
+from django.conf import settings
+from django.contrib.auth import models as auth_models
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from duoportal.hashing import normalize
+from duoportal.middleware import request_context
+from duoportal.results import CheckResult, Reason
+
+
+class UserManager(auth_models.UserManager):
+    def get_by_natural_key(self, username):
+        # Admin sign-in and lookups accept "Alice@Example.edu" for alice@example.edu.
+        return self.get(username=self.model.normalize_username(username))
+
+    def lock(self, user):
+        """Within a transaction, make other writers for this person wait their turn.
+
+        On SQLite the IMMEDIATE transaction already serialises writers.
+        """
+        list(self.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
+class User(auth_models.AbstractUser):
+    """A person, known by their lower-cased Microsoft 365 user principal name."""
+
+    username = models.CharField(
+        _("username"),
+        max_length=150,
+        unique=True,
+        validators=[validate_email],
+        help_text=_("The person's Microsoft 365 user principal name, e.g. alice@example.edu."),
+        error_messages={"unique": _("A person with that username already exists.")},
+    )
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+
+    objects = UserManager()
+
+    class Meta(auth_models.AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self):
+        return self.username
+
+    @classmethod
+    def normalize_username(cls, username):
+        return super().normalize_username(username).strip().lower()
+
+    def save(self, *args, **kwargs):
+        self.username = self.normalize_username(self.username)
+        super().save(*args, **kwargs)
+
+
+class AuditQuerySet(models.QuerySet):
+    # The trail is append-only: no bulk rewriting or deleting through the ORM.
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only.")
+
+
+class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
+    def record(self, action, *, subject=None, actor=None, outcome="", **detail):
+        """Append one event. Never pass a code, a serial or a hash in `detail`."""
+        context = request_context.get()
+        return self.create(
+            action=action,
+            outcome=str(outcome),
+            subject=subject,
+            subject_username=subject.username if subject else "",
+            actor=actor,
+            actor_username=actor.username if actor else "",
+            ip=context.ip,
+            user_agent=context.user_agent[:300],
+            detail=detail,
+        )
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        BYPASS_ISSUE = "bypass_issue", _("bypass code issued")
+        BYPASS_USE = "bypass_use", _("bypass code used")
+        BYPASS_REVOKE = "bypass_revoke", _("bypass code revoked")
+        RESCUE_GENERATE = "rescue_generate", _("rescue codes generated")
+        RESCUE_USE = "rescue_use", _("rescue code used")
+        CARD_CHECK = "card_check", _("card checked")
+        CARD_IMPORT = "card_import", _("card imported")
+        PROOF_LOCK = "proof_lock", _("proof locked")
+        PROOF_UNLOCK = "proof_unlock", _("proof unlocked")
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    outcome = models.CharField(_("outcome"), max_length=32, blank=True)
+    # Usernames are copied so the trail still reads after a person is deleted.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+        related_name="audit_events", verbose_name=_("subject"),
+    )
+    subject_username = models.CharField(_("subject username"), max_length=150, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("actor"),
+    )
+    actor_username = models.CharField(_("actor username"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AuditEventManager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.subject_username} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+
+class ProofLockManager(models.Manager):
+    def locked_until(self, user, kind):
+        return (
+            self.filter(user=user, kind=kind, locked_until__gt=timezone.now())
+            .values_list("locked_until", flat=True)
+            .first()
+        )
+
+    def attempt(self, user, kind, check, *, action):
+        """Run `check()` unless `kind` is locked for `user`, and count the outcome.
+
+        Every refusal except `locked` counts as a failure; a success resets
+        the count. While locked, `check` is not called, so no hash is computed.
+        """
+        locked_until = self.locked_until(user, kind)
+        if locked_until:
+            AuditEvent.objects.record(action, subject=user, actor=user, outcome=Reason.LOCKED)
+            return CheckResult(Reason.LOCKED, tries_left=0, locked_until=locked_until)
+
+        result = check()
+        with transaction.atomic():
+            AuditEvent.objects.record(action, subject=user, actor=user, outcome=result.reason)
+            if result.accepted:
+                self.filter(user=user, kind=kind, failures__gt=0).update(failures=0)
+                result = replace(result, tries_left=settings.PROOF_MAX_FAILURES)
+            else:
+                tries_left, locked_until = self._count_failure(user, kind)
+                result = replace(result, tries_left=tries_left, locked_until=locked_until)
+        if result.accepted and kind != ProofLock.Kind.PASSCODE:
+            # Someone who just proved themselves another way must be able to
+            # use the bypass code they are about to get.
+            self.unlock(user, ProofLock.Kind.PASSCODE, by=None, why=f"{kind} proof")
+        return result
+
+    def _count_failure(self, user, kind):
+        lock, _ = self.get_or_create(user=user, kind=kind)
+        # One UPDATE adds the failure in the database, so racing guesses on
+        # any number of app servers are all counted. Reading it back in the
+        # same transaction is exact: on PostgreSQL this transaction now holds
+        # the row lock, and SQLite runs one writer at a time.
+        self.filter(pk=lock.pk).update(failures=F("failures") + 1)
+        failures = self.filter(pk=lock.pk).values_list("failures", flat=True).get()
+        maximum = settings.PROOF_MAX_FAILURES
+        if failures < maximum:
+            return maximum - failures, None
+        until = timezone.now() + settings.PROOF_LOCKOUT
+        if self.filter(pk=lock.pk, failures__gte=maximum).update(failures=0, locked_until=until):
+            AuditEvent.objects.record(
+                AuditEvent.Action.PROOF_LOCK, subject=user, outcome=kind,
+                until=until.isoformat(),
+            )
+        return 0, until
+
+    def unlock(self, user, kind, *, by, why=""):
+        """Lift a lock and forget counted failures. Returns whether anything changed."""
+        now = timezone.now()
+        with transaction.atomic():
+            changed = self.filter(user=user, kind=kind).filter(
+                Q(locked_until__gt=now) | Q(failures__gt=0)
+            ).update(locked_until=None, failures=0)
+            if changed:
+                AuditEvent.objects.record(
+                    AuditEvent.Action.PROOF_UNLOCK, subject=user, actor=by, outcome=kind, why=why
+                )
+        return bool(changed)
+
+
+class ProofLock(models.Model):
+    """Consecutive failures of one kind of proof for one person, and its lock."""
+
+    class Kind(models.TextChoices):
+        PASSCODE = "passcode", _("passcode")
+        CARD = "card", _("CU Link card serial")
+        RESCUE = "rescue", _("rescue code")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="proof_locks",
+        verbose_name=_("person"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    objects = ProofLockManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_proof_lock_per_kind"),
+        ]
+        verbose_name = _("proof lock")
+        verbose_name_plural = _("proof locks")
+
+    def __str__(self):
+        return f"{self.user} {self.kind}"
+
+    @property
+    def is_locked(self):
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
+
+SERIAL_PATTERN = r"[A-Z0-9]{4,32}"
+
+
+def normalize_serial(text):
+    """A card serial as stored: spaces and dashes dropped, upper case; None if malformed."""
+    return normalize(text, SERIAL_PATTERN)
+
+
+def _digest(text):
+    # Equal-length digests, so comparing them leaks neither content nor length.
+    return hashlib.sha256(text.encode()).digest()
+
+
+class CULinkCardManager(models.Manager):
+    def verify(self, user, serial):
+        return ProofLock.objects.attempt(
+            user, ProofLock.Kind.CARD, lambda: self._check(user, serial),
+            action=AuditEvent.Action.CARD_CHECK,
+        )
+
+    def _check(self, user, serial):
+        typed = _digest(normalize_serial(serial) or "")
+        cards = list(self.filter(user=user))
+        # Compare with every card of the person, without stopping early.
+        matches = [card for card in cards if hmac.compare_digest(_digest(card.serial), typed)]
+        if matches:
+            card = matches[0]
+            if card.status != CULinkCard.Status.ACTIVE:
+                return CheckResult(Reason.REVOKED)
+            if card.is_expired:
+                return CheckResult(Reason.EXPIRED)
+            return CheckResult(Reason.ACCEPTED)
+        if any(card.is_usable for card in cards):
+            return CheckResult(Reason.WRONG_CODE)
+        return CheckResult(Reason.NO_CODE)
+
+
+class CULinkCard(models.Model):
+    """A campus ID card from the card centre's register."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        LOST = "lost", _("lost")
+        REVOKED = "revoked", _("revoked")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="cards", verbose_name=_("holder"),
+    )
+    serial = models.CharField(_("serial number"), max_length=32, unique=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    expires_on = models.DateField(
+        _("expires on"), null=True, blank=True, help_text=_("Last day the card is valid.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CULinkCardManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(status="active"), name="one_active_card_per_person"
+            ),
+        ]
+        verbose_name = _("CU Link card")
+        verbose_name_plural = _("CU Link cards")
+
+    def __str__(self):
+        return self.serial
+
+    def save(self, *args, **kwargs):
+        self.serial = normalize_serial(self.serial) or self.serial
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if normalize_serial(self.serial) is None:
+            raise ValidationError({"serial": _("Enter 4 to 32 letters and digits.")})
+        self.serial = normalize_serial(self.serial)
+
+    @property
+    def is_expired(self):
+        # A card is valid through its last day, in the portal's time zone.
+        return self.expires_on is not None and self.expires_on < timezone.localdate()
+
+    @property
+    def is_usable(self):
+        return self.status == self.Status.ACTIVE and not self.is_expired

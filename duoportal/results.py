@@ -1,0 +1,42 @@
+"""The one result type that every check in the models layer returns."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    ACCEPTED = "accepted"
+    # The person has nothing of this kind that could be accepted.
+    NO_CODE = "no_code"
+    WRONG_CODE = "wrong_code"
+    # The next three are only reported when what was typed matches that code or
+    # card, so a guesser learns nothing from them.
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    REVOKED = "revoked"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check of a passcode, card serial or rescue code decided.
+
+    `uses_left` is set where uses are counted (a bypass code's uses after an
+    acceptance, the unused rescue codes left). `tries_left` is how many
+    failures remain before this kind of proof locks. `locked_until` is set
+    while the proof is locked, including by the failure that locked it.
+    Its truth value is `accepted`, so `if BypassCode.objects.redeem(...)` reads.
+    """
+
+    reason: Reason
+    uses_left: int | None = None
+    tries_left: int | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def accepted(self):
+        return self.reason == Reason.ACCEPTED
+
+    def __bool__(self):
+        return self.accepted

@@ -1,0 +1,171 @@
+"""Settings for duoportal: one file, read from the environment.
+
+With no environment variable set, this is the embedded development default
+(DEBUG on, SQLite in the repository, console e-mail, local-memory cache, no
+reCAPTCHA keys). Production is chosen explicitly with DUOPORTAL_ENV=production;
+only then is every production setting required, and a missing one stops the
+process at start-up instead of running half-configured.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DUOPORTAL_ENV = env.str("DUOPORTAL_ENV", default="development")
+if DUOPORTAL_ENV not in ("development", "production"):
+    raise ImproperlyConfigured("DUOPORTAL_ENV must be 'development' or 'production'.")
+PRODUCTION = DUOPORTAL_ENV == "production"
+
+
+def required(kind, name, default):
+    """A setting that production must give and development may default.
+
+    `kind` names the django-environ reader ("str", "list", "db_url"...);
+    without a default it raises ImproperlyConfigured naming the variable.
+    """
+    read = getattr(env, kind)
+    return read(name) if PRODUCTION else read(name, default=default)
+
+
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+# Shown as a banner on every page, so nobody mistakes a demo for the real portal.
+DEVELOPMENT_MODE = not PRODUCTION
+
+SECRET_KEY = required("str", "SECRET_KEY", "development-only-secret-key-never-use-in-production")
+ALLOWED_HOSTS = required("list", "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_recaptcha",
+    "duoportal",
+    "bypass",
+    "rescue",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "duoportal.middleware.audit_context",
+]
+
+ROOT_URLCONF = "duoportal.urls"
+WSGI_APPLICATION = "duoportal.wsgi.application"
+AUTH_USER_MODEL = "duoportal.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "duoportal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in the repository unless DATABASE_URL says otherwise.
+DATABASES = {
+    "default": required("db_url", "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock when a transaction starts, so concurrent
+    # writers queue (for up to `timeout` seconds) instead of failing with
+    # "database is locked" halfway through a transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+    # A file, not Django's shared in-memory database: threads in the
+    # concurrency tests need real SQLite locking, which shared cache lacks.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis in production (CACHE_URL=redis://...), local memory in development.
+CACHES = {"default": required("cache_url", "CACHE_URL", "locmemcache://")}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# E-mail: printed to the console in development, SMTP (EMAIL_URL) in production.
+if PRODUCTION:
+    vars().update(env.email_url("EMAIL_URL"))
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="duoportal@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# reCAPTCHA v2 checkbox. Production must have real keys; development without
+# keys uses a clearly labelled local check, so Google's test-key warning is
+# silenced in development only.
+RECAPTCHA_PUBLIC_KEY = required("str", "RECAPTCHA_PUBLIC_KEY", "")
+RECAPTCHA_PRIVATE_KEY = required("str", "RECAPTCHA_PRIVATE_KEY", "")
+SILENCED_SYSTEM_CHECKS = [] if PRODUCTION else ["django_recaptcha.recaptcha_test_key_error"]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Hong_Kong")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+
+# Argon2id cost for codes at rest. The default is OWASP's minimum for
+# argon2id (19 MiB, 2 passes, 1 lane): a verification stays in the tens of
+# milliseconds, so the verify API keeps up under load, while the lockout
+# below is what stops online guessing.
+ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
+ARGON2_MEMORY_COST = env.int("ARGON2_MEMORY_COST", default=19456)
+ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
+
+# The rules of the user guide: 20 uses within 12 hours.
+BYPASS_CODE_MAX_USES = env.int("BYPASS_CODE_MAX_USES", default=20)
+BYPASS_CODE_LIFETIME = timedelta(hours=env.float("BYPASS_CODE_LIFETIME_HOURS", default=12))
+RESCUE_CODE_COUNT = env.int("RESCUE_CODE_COUNT", default=5)
+# Brute force: 10 consecutive failures lock that kind of proof for 30 minutes,
+# as Duo does by default.
+PROOF_MAX_FAILURES = env.int("PROOF_MAX_FAILURES", default=10)
+PROOF_LOCKOUT = timedelta(minutes=env.float("PROOF_LOCKOUT_MINUTES", default=30))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,132 @@
+"""Rescue codes: made in advance while a person still has their phone, each good once."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.db.models import Case, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from duoportal.hashing import code_matches, hash_code, normalize
+from duoportal.models import AuditEvent, ProofLock
+from duoportal.results import CheckResult, Reason
+
+# No 0, 1, I or O: nothing to confuse when a code is read off paper.
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+LENGTH = 16  # 16 characters of 5 bits: 80 bits.
+# The first characters find the stored code without hashing every code of the
+# person; they are not secret, the other 60 bits are (argon2id at rest).
+SELECTOR_LENGTH = 4
+CODE_PATTERN = rf"[{ALPHABET}]{{{LENGTH}}}"
+
+
+def formatted(code):
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+class RescueCodeQuerySet(models.QuerySet):
+    def unused(self):
+        return self.filter(used_at__isnull=True, voided_at__isnull=True)
+
+
+class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
+    def generate(self, user):
+        """Make a new set for `user`, voiding the unused old one. Returns the plaintexts.
+
+        They are shown once, as XXXX-XXXX-XXXX-XXXX, and never stored.
+        """
+        codes = []
+        while len(codes) < settings.RESCUE_CODE_COUNT:
+            code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+            # Distinct selectors within a set keep a check to one hash.
+            if code[:SELECTOR_LENGTH] not in {c[:SELECTOR_LENGTH] for c in codes}:
+                codes.append(code)
+        now = timezone.now()
+        rows = [
+            RescueCode(user=user, selector=c[:SELECTOR_LENGTH], code_hash=hash_code(c),
+                       created_at=now)
+            for c in codes
+        ]
+        with transaction.atomic():
+            get_user_model().objects.lock(user)
+            voided = self.filter(user=user).unused().update(voided_at=now)
+            self.bulk_create(rows)
+            AuditEvent.objects.record(
+                AuditEvent.Action.RESCUE_GENERATE, subject=user, actor=user,
+                outcome=str(len(rows)), voided=voided,
+            )
+        return [formatted(c) for c in codes]
+
+    def redeem(self, user, text):
+        """Use up one of `user`'s rescue codes if `text` is one of them and unused."""
+        return ProofLock.objects.attempt(
+            user, ProofLock.Kind.RESCUE, lambda: self._use(user, text),
+            action=AuditEvent.Action.RESCUE_USE,
+        )
+
+    def _use(self, user, text):
+        typed = normalize(text, CODE_PATTERN)
+        if typed is not None:
+            # At most two hash checks: the unused code with this selector,
+            # then the newest used or voided one, to say why it is refused.
+            candidates = (
+                self.filter(user=user, selector=typed[:SELECTOR_LENGTH])
+                .annotate(usable=Case(
+                    When(used_at__isnull=True, voided_at__isnull=True, then=Value(0)),
+                    default=Value(1),
+                ))
+                .order_by("usable", "-created_at", "-pk")[:2]
+            )
+            for candidate in candidates:
+                if code_matches(candidate.code_hash, typed):
+                    return self._consume(candidate)
+        if self.filter(user=user).unused().exists():
+            return CheckResult(Reason.WRONG_CODE)
+        return CheckResult(Reason.NO_CODE)
+
+    def _consume(self, code):
+        used = self.filter(pk=code.pk).unused().update(used_at=timezone.now())
+        if used:
+            left = self.filter(user_id=code.user_id).unused().count()
+            return CheckResult(Reason.ACCEPTED, uses_left=left)
+        code.refresh_from_db(fields=["used_at", "voided_at"])
+        if code.voided_at is not None:
+            return CheckResult(Reason.REVOKED)
+        return CheckResult(Reason.USED_UP)
+
+    def unused_count(self, user):
+        return self.filter(user=user).unused().count()
+
+
+class RescueCode(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="rescue_codes",
+        verbose_name=_("person"),
+    )
+    selector = models.CharField(max_length=SELECTOR_LENGTH, editable=False)
+    code_hash = models.CharField(max_length=200, editable=False)
+    created_at = models.DateTimeField(_("generated at"), default=timezone.now)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    voided_at = models.DateTimeField(
+        _("voided at"), null=True, blank=True, help_text=_("Replaced by a newer set.")
+    )
+
+    objects = RescueCodeManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "selector"])]
+        verbose_name = _("rescue code")
+        verbose_name_plural = _("rescue codes")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def status(self):
+        if self.used_at is not None:
+            return _("used")
+        if self.voided_at is not None:
+            return _("voided")
+        return _("unused")
