@@ -1,7 +1,40 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+HELPDESK_GROUP = "Helpdesk"
+# What helpdesk staff may do in admin: find people, keep the card register,
+# see codes' state and unlock proofs. Never delete the audit trail.
+HELPDESK_PERMISSIONS = [
+    ("duoportal", "view_user"),
+    ("duoportal", "change_user"),
+    ("duoportal", "view_culinkcard"),
+    ("duoportal", "add_culinkcard"),
+    ("duoportal", "change_culinkcard"),
+    ("duoportal", "view_prooflock"),
+    ("duoportal", "change_prooflock"),
+    ("duoportal", "view_auditevent"),
+    ("bypass", "view_bypasscode"),
+    ("bypass", "change_bypasscode"),
+    ("rescue", "view_rescuecode"),
+]
+
+
+def ensure_helpdesk_group(**kwargs):
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group, _ = Group.objects.get_or_create(name=HELPDESK_GROUP)
+    wanted = Q()
+    for app_label, codename in HELPDESK_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.add(*Permission.objects.filter(wanted))
 
 
 class DuoportalConfig(AppConfig):
     name = "duoportal"
     verbose_name = _("People and cards")
+
+    def ready(self):
+        # After every migrate, so a new deployment has the group too.
+        post_migrate.connect(ensure_helpdesk_group, sender=self)

@@ -254,6 +254,26 @@ def _digest(text):
 
 
 class CULinkCardManager(models.Manager):
+    def register(self, user, serial, *, status, expires_on, by=None):
+        """Create or update one card of the register. Returns created, updated or unchanged."""
+        card = self.filter(serial=serial).first()
+        if card is None:
+            card = self.create(user=user, serial=serial, status=status, expires_on=expires_on)
+            outcome = "created"
+        elif (card.status, card.expires_on) == (status, expires_on):
+            return "unchanged"
+        else:
+            card.status, card.expires_on = status, expires_on
+            card.save(update_fields=["status", "expires_on", "updated_at"])
+            outcome = "updated"
+        # The serial stays out of the trail: it is one of the person's proofs.
+        AuditEvent.objects.record(
+            AuditEvent.Action.CARD_IMPORT, subject=user, actor=by, outcome=outcome,
+            card_id=card.pk, status=status,
+            expires_on=expires_on.isoformat() if expires_on else None,
+        )
+        return outcome
+
     def verify(self, user, serial):
         return ProofLock.objects.attempt(
             user, ProofLock.Kind.CARD, lambda: self._check(user, serial),
