@@ -9,8 +9,19 @@ class BypassCodeAdmin(admin.ModelAdmin):
     list_display = ["user", "via", "created_at", "expires_at", "uses", "max_uses", "status"]
     list_filter = ["via"]
     search_fields = ["user__username"]
-    fields = ["user", "via", "issued_by", "created_at", "expires_at", "uses", "max_uses",
-              "last_used_at", "revoked_at", "revoked_by", "revoked_reason"]
+    fields = [
+        "user",
+        "via",
+        "issued_by",
+        "created_at",
+        "expires_at",
+        "uses",
+        "max_uses",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+        "revoked_reason",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):

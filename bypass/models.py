@@ -44,25 +44,37 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 revoked_at=now, revoked_reason=SUPERSEDED
             )
             code = self.create(
-                user=user, code_hash=code_hash, via=via, issued_by=issued_by,
-                created_at=now, expires_at=now + settings.BYPASS_CODE_LIFETIME,
+                user=user,
+                code_hash=code_hash,
+                via=via,
+                issued_by=issued_by,
+                created_at=now,
+                expires_at=now + settings.BYPASS_CODE_LIFETIME,
                 max_uses=settings.BYPASS_CODE_MAX_USES,
             )
             if superseded:
                 AuditEvent.objects.record(
-                    AuditEvent.Action.BYPASS_REVOKE, subject=user, actor=issued_by or user,
+                    AuditEvent.Action.BYPASS_REVOKE,
+                    subject=user,
+                    actor=issued_by or user,
                     outcome="superseded",
                 )
             AuditEvent.objects.record(
-                AuditEvent.Action.BYPASS_ISSUE, subject=user, actor=issued_by or user,
-                outcome=via, code_id=code.pk, expires_at=code.expires_at.isoformat(),
+                AuditEvent.Action.BYPASS_ISSUE,
+                subject=user,
+                actor=issued_by or user,
+                outcome=via,
+                code_id=code.pk,
+                expires_at=code.expires_at.isoformat(),
             )
         return code, plaintext
 
     def redeem(self, user, passcode):
         """Count one use of `user`'s code if `passcode` is it and it is live."""
         return ProofLock.objects.attempt(
-            user, ProofLock.Kind.PASSCODE, lambda: self._use(user, passcode),
+            user,
+            ProofLock.Kind.PASSCODE,
+            lambda: self._use(user, passcode),
             action=AuditEvent.Action.BYPASS_USE,
         )
 
@@ -78,7 +90,9 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
             # The rule itself: one conditional UPDATE, so exactly max_uses
             # requests succeed however many race, on any number of servers.
             used = self.filter(
-                pk=latest.pk, revoked_at__isnull=True, expires_at__gt=now,
+                pk=latest.pk,
+                revoked_at__isnull=True,
+                expires_at__gt=now,
                 uses__lt=F("max_uses"),
             ).update(uses=F("uses") + 1, last_used_at=now)
             latest.refresh_from_db(fields=["uses", "revoked_at"])
@@ -98,12 +112,17 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         """Revoke the person's live code; `by` is the person or a helpdesk user."""
         now = timezone.now()
         with transaction.atomic():
-            revoked = self.live().filter(user=user).update(
-                revoked_at=now, revoked_by=by, revoked_reason=reason
+            revoked = (
+                self.live()
+                .filter(user=user)
+                .update(revoked_at=now, revoked_by=by, revoked_reason=reason)
             )
             if revoked:
                 AuditEvent.objects.record(
-                    AuditEvent.Action.BYPASS_REVOKE, subject=user, actor=by, outcome="revoked",
+                    AuditEvent.Action.BYPASS_REVOKE,
+                    subject=user,
+                    actor=by,
+                    outcome="revoked",
                     reason=reason,
                 )
         return bool(revoked)
@@ -116,13 +135,19 @@ class BypassCode(models.Model):
         HELPDESK = "helpdesk", _("helpdesk")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="bypass_codes",
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="bypass_codes",
         verbose_name=_("person"),
     )
     code_hash = models.CharField(max_length=200, editable=False)
     via = models.CharField(_("issued via"), max_length=16, choices=Via.choices)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("issued by"),
     )
     created_at = models.DateTimeField(_("issued at"), default=timezone.now)
@@ -133,7 +158,11 @@ class BypassCode(models.Model):
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("revoked by"),
     )
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
@@ -144,7 +173,8 @@ class BypassCode(models.Model):
         constraints = [
             # At most one live code per person, whatever races.
             models.UniqueConstraint(
-                fields=["user"], condition=models.Q(revoked_at__isnull=True),
+                fields=["user"],
+                condition=models.Q(revoked_at__isnull=True),
                 name="one_unrevoked_bypass_code_per_person",
             ),
         ]
@@ -162,7 +192,8 @@ class BypassCode(models.Model):
     @property
     def is_live(self):
         return (
-            self.revoked_at is None and self.expires_at > timezone.now()
+            self.revoked_at is None
+            and self.expires_at > timezone.now()
             and self.uses < self.max_uses
         )
 

@@ -108,13 +108,21 @@ class AuditEvent(models.Model):
     outcome = models.CharField(_("outcome"), max_length=32, blank=True)
     # Usernames are copied so the trail still reads after a person is deleted.
     subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-        related_name="audit_events", verbose_name=_("subject"),
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("subject"),
     )
     subject_username = models.CharField(_("subject username"), max_length=150, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     actor_username = models.CharField(_("actor username"), max_length=150, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -188,7 +196,9 @@ class ProofLockManager(models.Manager):
         until = timezone.now() + settings.PROOF_LOCKOUT
         if self.filter(pk=lock.pk, failures__gte=maximum).update(failures=0, locked_until=until):
             AuditEvent.objects.record(
-                AuditEvent.Action.PROOF_LOCK, subject=user, outcome=kind,
+                AuditEvent.Action.PROOF_LOCK,
+                subject=user,
+                outcome=kind,
                 until=until.isoformat(),
             )
         return 0, until
@@ -197,9 +207,11 @@ class ProofLockManager(models.Manager):
         """Lift a lock and forget counted failures. Returns whether anything changed."""
         now = timezone.now()
         with transaction.atomic():
-            changed = self.filter(user=user, kind=kind).filter(
-                Q(locked_until__gt=now) | Q(failures__gt=0)
-            ).update(locked_until=None, failures=0)
+            changed = (
+                self.filter(user=user, kind=kind)
+                .filter(Q(locked_until__gt=now) | Q(failures__gt=0))
+                .update(locked_until=None, failures=0)
+            )
             if changed:
                 AuditEvent.objects.record(
                     AuditEvent.Action.PROOF_UNLOCK, subject=user, actor=by, outcome=kind, why=why
@@ -216,7 +228,9 @@ class ProofLock(models.Model):
         RESCUE = "rescue", _("rescue code")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="proof_locks",
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="proof_locks",
         verbose_name=_("person"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -268,15 +282,21 @@ class CULinkCardManager(models.Manager):
             outcome = "updated"
         # The serial stays out of the trail: it is one of the person's proofs.
         AuditEvent.objects.record(
-            AuditEvent.Action.CARD_IMPORT, subject=user, actor=by, outcome=outcome,
-            card_id=card.pk, status=status,
+            AuditEvent.Action.CARD_IMPORT,
+            subject=user,
+            actor=by,
+            outcome=outcome,
+            card_id=card.pk,
+            status=status,
             expires_on=expires_on.isoformat() if expires_on else None,
         )
         return outcome
 
     def verify(self, user, serial):
         return ProofLock.objects.attempt(
-            user, ProofLock.Kind.CARD, lambda: self._check(user, serial),
+            user,
+            ProofLock.Kind.CARD,
+            lambda: self._check(user, serial),
             action=AuditEvent.Action.CARD_CHECK,
         )
 
@@ -306,7 +326,10 @@ class CULinkCard(models.Model):
         REVOKED = "revoked", _("revoked")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="cards", verbose_name=_("holder"),
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="cards",
+        verbose_name=_("holder"),
     )
     serial = models.CharField(_("serial number"), max_length=32, unique=True)
     status = models.CharField(

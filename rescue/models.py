@@ -45,8 +45,9 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
                 codes.append(code)
         now = timezone.now()
         rows = [
-            RescueCode(user=user, selector=c[:SELECTOR_LENGTH], code_hash=hash_code(c),
-                       created_at=now)
+            RescueCode(
+                user=user, selector=c[:SELECTOR_LENGTH], code_hash=hash_code(c), created_at=now
+            )
             for c in codes
         ]
         with transaction.atomic():
@@ -54,15 +55,20 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
             voided = self.filter(user=user).unused().update(voided_at=now)
             self.bulk_create(rows)
             AuditEvent.objects.record(
-                AuditEvent.Action.RESCUE_GENERATE, subject=user, actor=user,
-                outcome=str(len(rows)), voided=voided,
+                AuditEvent.Action.RESCUE_GENERATE,
+                subject=user,
+                actor=user,
+                outcome=str(len(rows)),
+                voided=voided,
             )
         return [formatted(c) for c in codes]
 
     def redeem(self, user, text):
         """Use up one of `user`'s rescue codes if `text` is one of them and unused."""
         return ProofLock.objects.attempt(
-            user, ProofLock.Kind.RESCUE, lambda: self._use(user, text),
+            user,
+            ProofLock.Kind.RESCUE,
+            lambda: self._use(user, text),
             action=AuditEvent.Action.RESCUE_USE,
         )
 
@@ -73,10 +79,12 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
             # then the newest used or voided one, to say why it is refused.
             candidates = (
                 self.filter(user=user, selector=typed[:SELECTOR_LENGTH])
-                .annotate(usable=Case(
-                    When(used_at__isnull=True, voided_at__isnull=True, then=Value(0)),
-                    default=Value(1),
-                ))
+                .annotate(
+                    usable=Case(
+                        When(used_at__isnull=True, voided_at__isnull=True, then=Value(0)),
+                        default=Value(1),
+                    )
+                )
                 .order_by("usable", "-created_at", "-pk")[:2]
             )
             for candidate in candidates:
@@ -102,7 +110,9 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
 
 class RescueCode(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="rescue_codes",
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="rescue_codes",
         verbose_name=_("person"),
     )
     selector = models.CharField(max_length=SELECTOR_LENGTH, editable=False)

@@ -15,19 +15,44 @@ from duoportal.models import CULinkCard
 # The passwords are for the development identity provider (and, for helpdesk,
 # Django admin). They are demo data, printed on purpose.
 DEMO_PEOPLE = [
-    {"username": "alice@example.edu", "password": "alice-demo-2026",
-     "display_name": "Alice Chan", "card_serial": "51002345", "role": "student"},
-    {"username": "bob@example.edu", "password": "bob-demo-2026",
-     "display_name": "Bob Wong", "card_serial": "51007788", "role": "staff"},
-    {"username": "helen@example.edu", "password": "helen-demo-2026",
-     "display_name": "Helen Lee", "card_serial": "51009911", "role": "helpdesk"},
+    {
+        "username": "alice@example.edu",
+        "password": "alice-demo-2026",
+        "display_name": "Alice Chan",
+        "card_serial": "51002345",
+        "role": "student",
+    },
+    {
+        "username": "bob@example.edu",
+        "password": "bob-demo-2026",
+        "display_name": "Bob Wong",
+        "card_serial": "51007788",
+        "role": "staff",
+    },
+    {
+        "username": "helen@example.edu",
+        "password": "helen-demo-2026",
+        "display_name": "Helen Lee",
+        "card_serial": "51009911",
+        "role": "helpdesk",
+    },
     # Dave reported his card lost; Erin's card has expired. Both show refusals.
-    {"username": "dave@example.edu", "password": "dave-demo-2026",
-     "display_name": "Dave Lau", "card_serial": "51004040", "role": "student",
-     "card_status": CULinkCard.Status.LOST},
-    {"username": "erin@example.edu", "password": "erin-demo-2026",
-     "display_name": "Erin Ho", "card_serial": "51006060", "role": "staff",
-     "card_expires_on": date(2025, 8, 31)},
+    {
+        "username": "dave@example.edu",
+        "password": "dave-demo-2026",
+        "display_name": "Dave Lau",
+        "card_serial": "51004040",
+        "role": "student",
+        "card_status": CULinkCard.Status.LOST,
+    },
+    {
+        "username": "erin@example.edu",
+        "password": "erin-demo-2026",
+        "display_name": "Erin Ho",
+        "card_serial": "51006060",
+        "role": "staff",
+        "card_expires_on": date(2025, 8, 31),
+    },
 ]
 PUBLIC_FIELDS = ("username", "password", "display_name", "card_serial", "role")
 
@@ -37,7 +62,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--json", action="store_true",
+            "--json",
+            action="store_true",
             help="print only a JSON list of the demo people to standard output",
         )
 
@@ -65,8 +91,12 @@ def seed_person(person):
     user, _ = User.objects.update_or_create(
         username=person["username"],
         defaults={
-            "display_name": person["display_name"], "first_name": first, "last_name": last,
-            "email": person["username"], "is_staff": helpdesk, "is_active": True,
+            "display_name": person["display_name"],
+            "first_name": first,
+            "last_name": last,
+            "email": person["username"],
+            "is_staff": helpdesk,
+            "is_active": True,
         },
     )
     # Only helpdesk signs in with a password here (Django admin); everyone
