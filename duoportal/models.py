@@ -184,23 +184,31 @@ class ProofLockManager(models.Manager):
 
     def _count_failure(self, user, kind):
         lock, _ = self.get_or_create(user=user, kind=kind)
+        now = timezone.now()
         # One UPDATE adds the failure in the database, so racing guesses on
-        # any number of app servers are all counted. Reading it back in the
-        # same transaction is exact: on PostgreSQL this transaction now holds
-        # the row lock, and SQLite runs one writer at a time.
-        self.filter(pk=lock.pk).update(failures=F("failures") + 1)
-        failures = self.filter(pk=lock.pk).values_list("failures", flat=True).get()
+        # any number of app servers are all counted. A guess that raced the
+        # one that locked is not counted into the lock's window: it would only
+        # shorten the next person's ten tries.
+        counted = (
+            self.filter(pk=lock.pk)
+            .exclude(locked_until__gt=now)
+            .update(failures=F("failures") + 1)
+        )
+        # Reading back in the same transaction is exact: on PostgreSQL this
+        # transaction now holds the row lock; SQLite runs one writer at a time.
+        failures, locked_until = (
+            self.filter(pk=lock.pk).values_list("failures", "locked_until").get()
+        )
+        if not counted:
+            return 0, locked_until
         maximum = settings.PROOF_MAX_FAILURES
         if failures < maximum:
             return maximum - failures, None
-        until = timezone.now() + settings.PROOF_LOCKOUT
-        if self.filter(pk=lock.pk, failures__gte=maximum).update(failures=0, locked_until=until):
-            AuditEvent.objects.record(
-                AuditEvent.Action.PROOF_LOCK,
-                subject=user,
-                outcome=kind,
-                until=until.isoformat(),
-            )
+        until = now + settings.PROOF_LOCKOUT
+        self.filter(pk=lock.pk).update(failures=0, locked_until=until)
+        AuditEvent.objects.record(
+            AuditEvent.Action.PROOF_LOCK, subject=user, outcome=kind, until=until.isoformat()
+        )
         return 0, until
 
     def unlock(self, user, kind, *, by, why=""):

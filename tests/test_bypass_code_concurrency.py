@@ -1,0 +1,51 @@
+"""The rules under racing requests, on a real database (SQLite here, PostgreSQL in CI)."""
+
+import pytest
+from django.db import connection
+
+from bypass.models import BypassCode
+from duoportal.models import ProofLock
+from duoportal.results import Reason
+from tests.threads import race, thread_count
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_accepts_exactly_twenty_uses_however_many_race(alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    results = race(thread_count(connection), lambda: BypassCode.objects.redeem(alice, plaintext))
+
+    assert sum(result.accepted for result in results) == 20
+    refusals = {result.reason for result in results if not result.accepted}
+    assert refusals <= {Reason.USED_UP, Reason.LOCKED}
+    assert BypassCode.objects.get(user=alice).uses == 20
+    assert sorted(r.uses_left for r in results if r.accepted) == list(range(20))
+
+
+def test_it_leaves_one_live_code_when_issues_race(alice):
+    race(10, lambda: BypassCode.objects.issue(alice, via="culink"))
+
+    assert BypassCode.objects.filter(user=alice).count() == 10
+    assert BypassCode.objects.filter(user=alice, revoked_at__isnull=True).count() == 1
+
+
+def test_it_loses_no_failure_when_guesses_race(alice):
+    BypassCode.objects.issue(alice, via="culink")
+
+    results = race(9, lambda: BypassCode.objects.redeem(alice, "not a code"))
+
+    assert sorted(result.tries_left for result in results) == list(range(1, 10))
+    assert ProofLock.objects.get(user=alice, kind="passcode").failures == 9
+
+
+def test_it_locks_once_when_the_tenth_guess_races_others(alice):
+    BypassCode.objects.issue(alice, via="culink")
+
+    results = race(thread_count(connection), lambda: BypassCode.objects.redeem(alice, "1"))
+
+    assert ProofLock.objects.locked_until(alice, "passcode") is not None
+    assert not any(results)
+    assert sum(result.tries_left == 0 and result.reason == Reason.WRONG_CODE
+               for result in results) >= 1
+    assert alice.audit_events.filter(action="proof_lock").count() == 1
