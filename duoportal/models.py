@@ -190,9 +190,7 @@ class ProofLockManager(models.Manager):
         # one that locked is not counted into the lock's window: it would only
         # shorten the next person's ten tries.
         counted = (
-            self.filter(pk=lock.pk)
-            .exclude(locked_until__gt=now)
-            .update(failures=F("failures") + 1)
+            self.filter(pk=lock.pk).exclude(locked_until__gt=now).update(failures=F("failures") + 1)
         )
         # Reading back in the same transaction is exact: on PostgreSQL this
         # transaction now holds the row lock; SQLite runs one writer at a time.

@@ -118,14 +118,25 @@ def test_it_keeps_leading_zeros(alice):
 @pytest.mark.parametrize("typed", ["{} {} {}", "{}-{}-{}", " {}‐{}‐{} "])
 def test_it_ignores_spaces_and_dashes_inside_a_code(alice, typed):
     _, plaintext = BypassCode.objects.issue(alice, via="culink")
-    assert BypassCode.objects.redeem(alice, typed.format(plaintext[:3], plaintext[3:6],
-                                                         plaintext[6:]))
+    assert BypassCode.objects.redeem(
+        alice, typed.format(plaintext[:3], plaintext[3:6], plaintext[6:])
+    )
 
 
 @pytest.mark.parametrize(
     "typed",
-    ["", "   ", "12345678", "1234567890", "12345678\x00", "١٢٣٤٥٦٧٨٩", "abcdefghi",
-     "1" * 10_000, None, 123456789],
+    [
+        "",
+        "   ",
+        "12345678",
+        "1234567890",
+        "12345678\x00",
+        "١٢٣٤٥٦٧٨٩",
+        "abcdefghi",
+        "1" * 10_000,
+        None,
+        123456789,
+    ],
 )
 def test_it_refuses_malformed_input_without_raising(alice, typed):
     BypassCode.objects.issue(alice, via="culink")

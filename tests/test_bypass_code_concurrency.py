@@ -46,6 +46,8 @@ def test_it_locks_once_when_the_tenth_guess_races_others(alice):
 
     assert ProofLock.objects.locked_until(alice, "passcode") is not None
     assert not any(results)
-    assert sum(result.tries_left == 0 and result.reason == Reason.WRONG_CODE
-               for result in results) >= 1
+    assert (
+        sum(result.tries_left == 0 and result.reason == Reason.WRONG_CODE for result in results)
+        >= 1
+    )
     assert alice.audit_events.filter(action="proof_lock").count() == 1
