@@ -20,15 +20,15 @@ HELPDESK_PERMISSIONS = [
 ]
 
 
-def ensure_helpdesk_group(**kwargs):
+def ensure_helpdesk_group(using=None, **kwargs):
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
-    group, _ = Group.objects.get_or_create(name=HELPDESK_GROUP)
+    group, _ = Group.objects.using(using).get_or_create(name=HELPDESK_GROUP)
     wanted = Q()
     for app_label, codename in HELPDESK_PERMISSIONS:
         wanted |= Q(content_type__app_label=app_label, codename=codename)
-    group.permissions.add(*Permission.objects.filter(wanted))
+    group.permissions.add(*Permission.objects.using(using).filter(wanted))
 
 
 class DuoportalConfig(AppConfig):
@@ -36,5 +36,6 @@ class DuoportalConfig(AppConfig):
     verbose_name = _("People and cards")
 
     def ready(self):
-        # After every migrate, so a new deployment has the group too.
-        post_migrate.connect(ensure_helpdesk_group, sender=self)
+        # After every app's migrations (not only ours): the permissions of
+        # apps migrated after this one exist only by then.
+        post_migrate.connect(ensure_helpdesk_group)

@@ -1,0 +1,99 @@
+"""Settings as a deployment sees them: read in a fresh process from its environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DUOPORTAL_ENV": "production",
+    "SECRET_KEY": "a-long-random-production-secret-key-for-the-tests-only",
+    "ALLOWED_HOSTS": "duo.example.edu",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "EMAIL_URL": "smtp://mail.example.edu:25",
+    "DEFAULT_FROM_EMAIL": "duo@example.edu",
+    "RECAPTCHA_PUBLIC_KEY": "public-key-from-the-recaptcha-console",
+    "RECAPTCHA_PRIVATE_KEY": "private-key-from-the-recaptcha-console",
+}
+PRINT = (
+    "from django.conf import settings as s;"
+    "print(s.DEBUG, s.DATABASES['default']['ENGINE'].rsplit('.', 1)[1],"
+    " s.CACHES['default']['BACKEND'].rsplit('.', 1)[1], s.EMAIL_BACKEND.rsplit('.', 2)[1],"
+    " s.DEVELOPMENT_MODE)"
+)
+
+
+def run(*args, **env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION and k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_it_defaults_to_the_embedded_development_setup():
+    result = run("shell", "--no-imports", "-c", PRINT)
+    assert result.stdout.split() == ["True", "sqlite3", "LocMemCache", "console", "True"]
+
+
+def test_it_uses_sqlite_with_immediate_transactions():
+    result = run(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s;print(s.DATABASES['default']['OPTIONS'])",
+    )
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
+    assert "'timeout': 20" in result.stdout
+
+
+def test_it_switches_the_database_with_database_url():
+    result = run("shell", "--no-imports", "-c", PRINT, DATABASE_URL=PRODUCTION["DATABASE_URL"])
+    assert result.stdout.split()[:2] == ["True", "postgresql"]
+
+
+def test_it_runs_in_production_with_every_setting():
+    result = run("check", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    result = run("shell", "--no-imports", "-c", PRINT, **PRODUCTION)
+    assert result.stdout.split() == ["False", "postgresql", "RedisCache", "smtp", "False"]
+
+
+@pytest.mark.parametrize("missing", sorted(set(PRODUCTION) - {"DUOPORTAL_ENV"}))
+def test_it_fails_loudly_in_production_without(missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = run("check", **env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_it_refuses_googles_test_keys_in_production():
+    result = run(
+        "check",
+        **{
+            **PRODUCTION,
+            "RECAPTCHA_PUBLIC_KEY": "6LeIxAcTAAAAAJcZVRqyHh71UMIEGNQ_MXjiZKhI",
+            "RECAPTCHA_PRIVATE_KEY": "6LeIxAcTAAAAAGG-vFI1TnRWxMZNFuojJ4WifJWe",
+        },
+    )
+    assert result.returncode != 0
+    assert "recaptcha_test_key_error" in result.stderr
+
+
+def test_it_refuses_an_unknown_environment_name():
+    result = run("check", DUOPORTAL_ENV="prod")
+    assert result.returncode != 0
+    assert "DUOPORTAL_ENV must be" in result.stderr
