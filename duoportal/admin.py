@@ -35,15 +35,28 @@ class CULinkCardAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+admin.site.site_header = _("DUO Self-Service Portal: helpdesk")
+admin.site.site_title = _("DUO Self-Service Portal")
+
+
 @admin.register(ProofLock)
 class ProofLockAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "failures", "locked_until"]
     list_filter = ["kind"]
     search_fields = ["user__username"]
     readonly_fields = ["user", "kind", "failures", "locked_until"]
+    actions = ["unlock"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Unlock the selected proofs"), permissions=["change"])
+    def unlock(self, request, queryset):
+        unlocked = sum(
+            ProofLock.objects.unlock(lock.user, lock.kind, by=request.user, why="helpdesk admin")
+            for lock in queryset.select_related("user")
+        )
+        self.message_user(request, _("%(count)d unlocked.") % {"count": unlocked})
 
 
 @admin.register(AuditEvent)

@@ -5,6 +5,12 @@ from duoportal.apps import HELPDESK_GROUP
 from duoportal.models import User
 
 
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
 @pytest.fixture(autouse=True)
 def cheap_hashing(settings):
     # Argon2id all the same, at the smallest cost, so the suite stays quick.

@@ -1,6 +1,7 @@
 import pytest
 
 from bypass.models import BypassCode
+from duoportal.models import ProofLock
 from rescue.models import RescueCode
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +40,20 @@ def test_it_keeps_the_audit_trail_read_only(client, alice, helen):
 def test_it_keeps_people_out_of_admin(client, alice):
     client.force_login(alice)
     assert client.get("/admin/bypass/bypasscode/").status_code == 302
+
+
+def test_it_lets_helpdesk_unlock_a_proof(client, alice, helen):
+    for _ in range(10):
+        BypassCode.objects.redeem(alice, "000000000")
+    lock = ProofLock.objects.get(user=alice, kind="passcode")
+    client.force_login(helen)
+
+    response = client.post(
+        "/admin/duoportal/prooflock/",
+        {"action": "unlock", "_selected_action": [lock.pk]},
+        follow=True,
+    )
+
+    assert "1 unlocked." in response.content.decode()
+    assert ProofLock.objects.locked_until(alice, "passcode") is None
+    assert alice.audit_events.get(action="proof_unlock").actor == helen
