@@ -1,0 +1,109 @@
+"""How fast the models layer checks bypass codes, with production argon2id settings.
+
+Run:  .venv/bin/python benchmarks/redeem.py [--threads 8] [--uses 400]
+      DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/redeem.py
+
+It creates a throw-away test database (like the test suite), prints its figures
+and the command that reproduces them, and removes the database again.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duoportal.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from bypass.models import BypassCode  # noqa: E402
+from duoportal.hashing import code_matches, hash_code  # noqa: E402
+from duoportal.models import User  # noqa: E402
+
+
+def timed(function, times):
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def describe(samples):
+    ordered = sorted(samples)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    return f"median {statistics.median(ordered) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--uses", type=int, default=400, help="redemptions per measurement")
+    args = parser.parse_args()
+
+    # Enough uses in one code for the whole run; the rule itself is in the tests.
+    settings.BYPASS_CODE_MAX_USES = 10 * args.uses
+    setup_test_environment()
+    test_db = connection.creation.create_test_db(verbosity=0)
+    try:
+        print(f"database: {connection.vendor} ({test_db})")
+        print(
+            f"argon2id: t={settings.ARGON2_TIME_COST}, m={settings.ARGON2_MEMORY_COST} KiB, "
+            f"p={settings.ARGON2_PARALLELISM}"
+        )
+        stored = hash_code("012345678")
+        print(f"hash:            {describe(timed(lambda: hash_code('012345678'), 50))}")
+        print(f"verify:          {describe(timed(lambda: code_matches(stored, '012345678'), 50))}")
+
+        alice = User.objects.create_user("alice@example.edu")
+        _, plaintext = BypassCode.objects.issue(alice, via="culink")
+        samples = timed(lambda: BypassCode.objects.redeem(alice, plaintext), args.uses)
+        print(f"redeem, 1 thread: {describe(samples)}")
+
+        people = [User.objects.create_user(f"p{i}@example.edu") for i in range(args.threads)]
+        codes = {p.pk: BypassCode.objects.issue(p, via="culink")[1] for p in people}
+        per_thread = args.uses // args.threads
+
+        def work(person):
+            for _ in range(per_thread):
+                assert BypassCode.objects.redeem(person, codes[person.pk])
+            connections.close_all()
+
+        threads = [threading.Thread(target=work, args=(p,)) for p in people]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        print(
+            f"redeem, {args.threads} threads: {per_thread * args.threads / elapsed:.0f} "
+            f"redemptions/s on {os.cpu_count()} cores"
+        )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory:     {peak:.0f} MiB")
+    finally:
+        connections.close_all()
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+    url = os.environ.get("DATABASE_URL")
+    prefix = f"DATABASE_URL={url} " if url else ""
+    print(
+        f"command: {prefix}.venv/bin/python benchmarks/redeem.py --threads {args.threads} "
+        f"--uses {args.uses}"
+    )
+
+
+if __name__ == "__main__":
+    main()
