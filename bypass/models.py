@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from duoportal.hashing import code_matches, hash_code, normalize
-from duoportal.models import AuditEvent, ProofLock
+from duoportal.models import AuditEvent, ProofLock, optional_person
 from duoportal.results import CheckResult, Reason
 
 CODE_PATTERN = r"[0-9]{9}"
@@ -142,14 +142,7 @@ class BypassCode(models.Model):
     )
     code_hash = models.CharField(max_length=200, editable=False)
     via = models.CharField(_("issued via"), max_length=16, choices=Via.choices)
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("issued by"),
-    )
+    issued_by = optional_person(_("issued by"))
     created_at = models.DateTimeField(_("issued at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     # Kept per code, so a code keeps the number of uses it was issued with.
@@ -157,14 +150,7 @@ class BypassCode(models.Model):
     uses = models.PositiveIntegerField(_("uses"), default=0)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
+    revoked_by = optional_person(_("revoked by"))
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
 
     objects = BypassCodeManager()

@@ -65,6 +65,18 @@ class User(auth_models.AbstractUser):
         super().save(*args, **kwargs)
 
 
+def optional_person(verbose_name, related_name="+"):
+    """A link to a person that becomes NULL, not a cascade, when they are deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
+
+
 class AuditQuerySet(models.QuerySet):
     # The trail is append-only: no bulk rewriting or deleting through the ORM.
     def update(self, **kwargs):
@@ -107,23 +119,9 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     outcome = models.CharField(_("outcome"), max_length=32, blank=True)
     # Usernames are copied so the trail still reads after a person is deleted.
-    subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="audit_events",
-        verbose_name=_("subject"),
-    )
+    subject = optional_person(_("subject"), related_name="audit_events")
     subject_username = models.CharField(_("subject username"), max_length=150, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("actor"),
-    )
+    actor = optional_person(_("actor"))
     actor_username = models.CharField(_("actor username"), max_length=150, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
