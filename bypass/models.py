@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from duoportal.hashing import code_matches, hash_code, normalize
-from duoportal.models import AuditEvent, ProofLock, optional_person
+from duoportal.models import (
+    TOTP_PATTERN,
+    AuditEvent,
+    AuthenticatorDevice,
+    ProofLock,
+    optional_person,
+)
 from duoportal.results import CheckResult, Reason
 
 CODE_PATTERN = r"[0-9]{9}"
@@ -77,6 +83,24 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
             lambda: self._use(user, passcode),
             action=AuditEvent.Action.BYPASS_USE,
         )
+
+    def check_passcode(self, user, passcode):
+        """The portal's own second factor. Returns (result, method).
+
+        Six digits are a code from an enrolled authenticator app ("totp"),
+        anything else is taken for a bypass code ("bypass"). Both count
+        against the one passcode lock.
+        """
+        typed = normalize(passcode, TOTP_PATTERN)
+        if typed is not None:
+            result = ProofLock.objects.attempt(
+                user,
+                ProofLock.Kind.PASSCODE,
+                lambda: AuthenticatorDevice.objects.verify(user, typed),
+                action=AuditEvent.Action.TOTP_USE,
+            )
+            return result, "totp"
+        return self.redeem(user, passcode), "bypass"
 
     def _use(self, user, passcode):
         latest = self.filter(user=user).order_by("-created_at", "-pk").first()

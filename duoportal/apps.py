@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -31,11 +32,20 @@ def ensure_helpdesk_group(using=None, **kwargs):
     group.permissions.add(*Permission.objects.using(using).filter(wanted))
 
 
+def record_sign_in(sender, request, user, **kwargs):
+    from duoportal.models import AuditEvent
+
+    AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=user, actor=user, outcome="ok")
+
+
 class DuoportalConfig(AppConfig):
     name = "duoportal"
     verbose_name = _("People and cards")
 
     def ready(self):
+        from duoportal import checks  # noqa: F401 (registers the system checks)
+
         # After every app's migrations (not only ours): the permissions of
         # apps migrated after this one exist only by then.
         post_migrate.connect(ensure_helpdesk_group)
+        user_logged_in.connect(record_sign_in)

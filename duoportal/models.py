@@ -7,7 +7,9 @@ views, commands and the verify API only call them.
 import hashlib
 import hmac
 from dataclasses import replace
+from datetime import timedelta
 
+import pyotp
 from django.conf import settings
 from django.contrib.auth import models as auth_models
 from django.core.exceptions import ValidationError
@@ -17,8 +19,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from duoportal.encryption import decrypt, encrypt
 from duoportal.hashing import normalize
 from duoportal.middleware import request_context
+from duoportal.notifications import notify
 from duoportal.results import CheckResult, Reason
 
 
@@ -114,6 +118,11 @@ class AuditEvent(models.Model):
         CARD_IMPORT = "card_import", _("card imported")
         PROOF_LOCK = "proof_lock", _("proof locked")
         PROOF_UNLOCK = "proof_unlock", _("proof unlocked")
+        SIGN_IN = "sign_in", _("signed in")
+        SIGN_OUT = "sign_out", _("signed out")
+        TOTP_USE = "totp_use", _("authenticator code used")
+        DEVICE_ADD = "device_add", _("authenticator added")
+        DEVICE_REMOVE = "device_remove", _("authenticator removed")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
@@ -376,3 +385,103 @@ class CULinkCard(models.Model):
     @property
     def is_usable(self):
         return self.status == self.Status.ACTIVE and not self.is_expired
+
+
+TOTP_PATTERN = r"[0-9]{6}"
+# One 30-second step either side of now, for phones whose clocks drift.
+TOTP_TOLERANCE = 1
+
+
+class AuthenticatorDeviceManager(models.Manager):
+    def start(self, user, name):
+        """An unconfirmed device with a new secret, to show as a QR code."""
+        return self.create(user=user, name=name, secret_encrypted=encrypt(pyotp.random_base32()))
+
+    def confirm(self, device, code):
+        """Confirm enrolment with a first code from the app. Returns whether it matched."""
+        if device.confirmed or not device.consume(code):
+            return False
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        AuditEvent.objects.record(
+            AuditEvent.Action.DEVICE_ADD,
+            subject=device.user,
+            actor=device.user,
+            outcome="ok",
+            device=device.name,
+        )
+        notify(device.user, "device_added", device=device)
+        return True
+
+    def remove(self, device, *, by):
+        self.filter(pk=device.pk).delete()
+        AuditEvent.objects.record(
+            AuditEvent.Action.DEVICE_REMOVE,
+            subject=device.user,
+            actor=by,
+            outcome="ok",
+            device=device.name,
+        )
+        notify(device.user, "device_removed", device=device)
+
+    def verify(self, user, code):
+        """A code from one of the person's confirmed devices; a replayed code is refused."""
+        devices = list(self.filter(user=user, confirmed=True))
+        if not devices:
+            return CheckResult(Reason.NO_CODE)
+        if any(device.consume(code) for device in devices):
+            return CheckResult(Reason.ACCEPTED)
+        return CheckResult(Reason.WRONG_CODE)
+
+
+class AuthenticatorDevice(models.Model):
+    """An authenticator app (TOTP) on the person's phone."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="authenticators",
+        verbose_name=_("person"),
+    )
+    name = models.CharField(_("name"), max_length=64)
+    secret_encrypted = models.TextField(editable=False)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    # The last time step accepted: a code is good once, never replayed.
+    last_step = models.BigIntegerField(default=-1, editable=False)
+    created_at = models.DateTimeField(_("added at"), default=timezone.now)
+
+    objects = AuthenticatorDeviceManager()
+
+    class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def totp(self):
+        return pyotp.TOTP(decrypt(self.secret_encrypted) or "")
+
+    def provisioning_uri(self):
+        return self.totp.provisioning_uri(name=self.user.username, issuer_name=settings.TOTP_ISSUER)
+
+    def consume(self, code):
+        """Accept `code` if it is the app's code for a step not used before."""
+        typed = normalize(code, TOTP_PATTERN)
+        secret = decrypt(self.secret_encrypted)
+        if typed is None or secret is None:
+            return False
+        totp = pyotp.TOTP(secret)
+        now = timezone.now()
+        for offset in range(-TOTP_TOLERANCE, TOTP_TOLERANCE + 1):
+            moment = now + timedelta(seconds=offset * totp.interval)
+            if hmac.compare_digest(totp.at(moment), typed):
+                step = totp.timecode(moment)
+                # Conditional UPDATE: two racing uses of one code, one wins.
+                return bool(
+                    AuthenticatorDevice.objects.filter(pk=self.pk, last_step__lt=step).update(
+                        last_step=step
+                    )
+                )
+        return False

@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.microsoft",
     "django_recaptcha",
     "duoportal",
     "bypass",
@@ -63,12 +67,21 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "duoportal.middleware.audit_context",
 ]
 
 ROOT_URLCONF = "duoportal.urls"
 WSGI_APPLICATION = "duoportal.wsgi.application"
 AUTH_USER_MODEL = "duoportal.User"
+AUTHENTICATION_BACKENDS = [
+    # Helpdesk staff sign in to Django admin with a password...
+    "django.contrib.auth.backends.ModelBackend",
+    # ...everyone else with Microsoft 365, through allauth.
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "portal:home"
 
 TEMPLATES = [
     {
@@ -111,6 +124,68 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in with Microsoft 365 (Entra ID) through allauth's microsoft provider.
+# In development it talks to the local identity provider (duoportal/devidp),
+# which `make run` starts on IDP_PORT; production talks to Microsoft.
+IDP_PORT = env.int("IDP_PORT", default=env.int("PORT", default=8000) + 1)
+DEV_IDP_URL = f"http://127.0.0.1:{IDP_PORT}"
+MICROSOFT_TENANT_ID = required("str", "MICROSOFT_TENANT_ID", "devtenant")
+MICROSOFT_LOGIN_URL = env.str(
+    "MICROSOFT_LOGIN_URL",
+    default="https://login.microsoftonline.com" if PRODUCTION else DEV_IDP_URL,
+)
+MICROSOFT_GRAPH_URL = env.str(
+    "MICROSOFT_GRAPH_URL",
+    default="https://graph.microsoft.com" if PRODUCTION else DEV_IDP_URL,
+)
+# Only people whose user principal name ends in one of these domains may sign
+# in (empty: anyone the tenant lets through).
+MICROSOFT_ALLOWED_DOMAINS = [
+    d.lower().lstrip("@") for d in env.list("MICROSOFT_ALLOWED_DOMAINS", default=[])
+]
+SOCIALACCOUNT_PROVIDERS = {
+    "microsoft": {
+        "APPS": [
+            {
+                "client_id": required("str", "MICROSOFT_CLIENT_ID", "duoportal-dev"),
+                "secret": required("str", "MICROSOFT_CLIENT_SECRET", "duoportal-dev-secret"),
+                "settings": {
+                    "tenant": MICROSOFT_TENANT_ID,
+                    "login_url": MICROSOFT_LOGIN_URL,
+                    "graph_url": MICROSOFT_GRAPH_URL,
+                },
+            }
+        ],
+        "SCOPE": ["User.Read"],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+SOCIALACCOUNT_ONLY = True
+SOCIALACCOUNT_ADAPTER = "duoportal.adapters.MicrosoftAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Never link accounts by e-mail address (CVE-2023-36871): people are keyed on
+# the Entra object id, and the adapter attaches a first sign-in by username.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+
+# Sessions: gone when the browser closes (a borrowed phone), at most 8 hours.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 8 * 60 * 60
+# The protected part asks for the second factor again after this much idleness.
+SECOND_FACTOR_IDLE_TIMEOUT = timedelta(minutes=env.float("SECOND_FACTOR_IDLE_MINUTES", default=15))
+
+# TOTP secrets cannot be hashed, so they are encrypted (Fernet). Several keys,
+# comma-separated, allow rotation: the first encrypts, all decrypt.
+TOTP_ENCRYPTION_KEYS = required("list", "TOTP_ENCRYPTION_KEYS", [])
+# The name an authenticator app shows beside the person's codes.
+TOTP_ISSUER = env.str("TOTP_ISSUER", default="DUO Self-Service Portal")
+# Where a person with neither card nor rescue code, or a refused sign-in, turns.
+HELPDESK_CONTACT = env.str("HELPDESK_CONTACT", default="the IT helpdesk, +852 0000 0000")
 
 # E-mail: printed to the console in development, SMTP (EMAIL_URL) in production.
 if PRODUCTION:

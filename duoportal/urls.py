@@ -1,9 +1,29 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from duoportal import views
 
-urlpatterns = [
+portal_patterns = [
     path("", views.home, name="home"),
+    path("verify/", views.verify, name="verify"),
+    path("verify/passcode/", views.verify_passcode, name="verify_passcode"),
+    path("my-account/", views.account, name="account"),
+    path("my-account/authenticators/add/", views.authenticator_add, name="authenticator_add"),
+    path(
+        "my-account/authenticators/<int:pk>/confirm/",
+        views.authenticator_confirm,
+        name="authenticator_confirm",
+    ),
+    path(
+        "my-account/authenticators/<int:pk>/remove/",
+        views.authenticator_remove,
+        name="authenticator_remove",
+    ),
+    path("sign-out/", views.sign_out, name="sign_out"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

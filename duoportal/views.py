@@ -1,5 +1,178 @@
-from django.shortcuts import render
+from urllib.parse import urlencode
+
+import segno
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from bypass.models import BypassCode
+from duoportal import secondfactor
+from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm, PasscodeForm
+from duoportal.models import AuditEvent, AuthenticatorDevice
+from duoportal.results import Reason
+from duoportal.secondfactor import second_factor_required
 
 
 def home(request):
     return render(request, "duoportal/home.html")
+
+
+def _next_url(request, default="portal:account"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(default)
+
+
+def _next_context(request):
+    target = _next_url(request)
+    return {"next": target, "next_query": urlencode({"next": target})}
+
+
+@login_required
+def verify(request):
+    """Duo-style choice of second-factor methods."""
+    return render(request, "duoportal/verify.html", _next_context(request))
+
+
+@login_required
+def verify_passcode(request):
+    form = PasscodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result, method = BypassCode.objects.check_passcode(
+            request.user, form.cleaned_data["passcode"]
+        )
+        if result:
+            secondfactor.mark_verified(request, method)
+            return redirect(_next_url(request))
+        form.add_error("passcode", passcode_refusal(result))
+    return render(
+        request, "duoportal/verify_passcode.html", {"form": form, **_next_context(request)}
+    )
+
+
+def passcode_refusal(result):
+    """What a person is told when a passcode is refused."""
+    if result.locked_until:
+        until = formats.time_format(timezone.localtime(result.locked_until), "H:i")
+        return _("Too many wrong passcodes. Try again after %(time)s.") % {"time": until}
+    if result.reason == Reason.EXPIRED:
+        return _("That bypass code has expired. Generate a new one.")
+    if result.reason == Reason.USED_UP:
+        return _("That bypass code has been used up. Generate a new one.")
+    if result.reason == Reason.REVOKED:
+        return _("That bypass code was revoked. Generate a new one.")
+    if result.reason == Reason.NO_CODE:
+        return _("You have no live bypass code or authenticator app. Get a bypass code first.")
+    return ngettext(
+        "Wrong passcode. %(count)d try left.",
+        "Wrong passcode. %(count)d tries left.",
+        result.tries_left,
+    ) % {"count": result.tries_left}
+
+
+@second_factor_required
+def account(request):
+    return render(
+        request,
+        "duoportal/account.html",
+        {
+            "live_code": BypassCode.objects.live_for(request.user),
+            "devices": request.user.authenticators.filter(confirmed=True).order_by("created_at"),
+            "name_form": AuthenticatorNameForm(),
+        },
+    )
+
+
+def _check_enrolment(request):
+    """Adding an authenticator needs a second proof in this session.
+
+    A passed passcode prompt counts (for someone without an app, that was a
+    bypass code), and so does a CU Link card check for a first app. A stolen
+    Microsoft 365 password alone never enrols a device.
+    """
+    if secondfactor.is_verified(request):
+        return
+    first = not request.user.authenticators.filter(confirmed=True).exists()
+    if not (first and secondfactor.card_checked(request)):
+        raise PermissionDenied
+
+
+@login_required
+@require_POST
+def authenticator_add(request):
+    _check_enrolment(request)
+    form = AuthenticatorNameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["name"][0])
+        return redirect("portal:account")
+    device = AuthenticatorDevice.objects.start(request.user, form.cleaned_data["name"])
+    return redirect("portal:authenticator_confirm", device.pk)
+
+
+@login_required
+def authenticator_confirm(request, pk):
+    _check_enrolment(request)
+    device = get_object_or_404(request.user.authenticators, pk=pk, confirmed=False)
+    form = AuthenticatorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if AuthenticatorDevice.objects.confirm(device, form.cleaned_data["code"]):
+            messages.success(request, _("Your authenticator app is ready."))
+            return redirect("portal:account")
+        form.add_error("code", _("That code does not match. Check the app and try again."))
+    return render(
+        request,
+        "duoportal/authenticator_confirm.html",
+        {
+            "device": device,
+            "form": form,
+            "secret": device.totp.secret,
+            "qr": segno_svg(device.provisioning_uri()),
+        },
+    )
+
+
+def segno_svg(uri):
+    return segno.make(uri, error="m").svg_inline(scale=5, dark="#1b1b1f", title=_("QR code"))
+
+
+@second_factor_required
+@require_POST
+def authenticator_remove(request, pk):
+    device = get_object_or_404(request.user.authenticators, pk=pk)
+    AuthenticatorDevice.objects.remove(device, by=request.user)
+    messages.success(request, _("The authenticator app was removed."))
+    return redirect("portal:account")
+
+
+@require_POST
+def sign_out(request):
+    """Sign out here and at Microsoft, so the next person on this phone needs a password."""
+    signed_in_with_microsoft = (
+        request.user.is_authenticated
+        and SocialAccount.objects.filter(user=request.user, provider="microsoft").exists()
+    )
+    if request.user.is_authenticated:
+        AuditEvent.objects.record(
+            AuditEvent.Action.SIGN_OUT, subject=request.user, actor=request.user, outcome="ok"
+        )
+    logout(request)
+    home = request.build_absolute_uri(reverse("portal:home"))
+    if not signed_in_with_microsoft:
+        return redirect(home)
+    query = urlencode({"post_logout_redirect_uri": home})
+    return redirect(
+        f"{settings.MICROSOFT_LOGIN_URL}/{settings.MICROSOFT_TENANT_ID}/oauth2/v2.0/logout?{query}"
+    )

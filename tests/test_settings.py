@@ -18,6 +18,10 @@ PRODUCTION = {
     "DEFAULT_FROM_EMAIL": "duo@example.edu",
     "RECAPTCHA_PUBLIC_KEY": "public-key-from-the-recaptcha-console",
     "RECAPTCHA_PRIVATE_KEY": "private-key-from-the-recaptcha-console",
+    "MICROSOFT_TENANT_ID": "8f2b6c1e-0d4a-4b7e-9c3f-5a1d2e3f4b5c",
+    "MICROSOFT_CLIENT_ID": "0c8a7e3d-1f2b-4c5d-8e9f-a0b1c2d3e4f5",
+    "MICROSOFT_CLIENT_SECRET": "client-secret-from-entra",
+    "TOTP_ENCRYPTION_KEYS": "q3yTj4c5fJ0hY7Y2rW8bq1mU3x6Zk9dA4sV0pL2nE5g=",
 }
 PRINT = (
     "from django.conf import settings as s;"
@@ -97,3 +101,18 @@ def test_it_refuses_an_unknown_environment_name():
     result = run("check", DUOPORTAL_ENV="prod")
     assert result.returncode != 0
     assert "DUOPORTAL_ENV must be" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("MICROSOFT_LOGIN_URL", "http://127.0.0.1:8001", "duoportal.E001"),
+        ("MICROSOFT_GRAPH_URL", "http://localhost:8001", "duoportal.E001"),
+        ("MICROSOFT_TENANT_ID", "common", "duoportal.E002"),
+        ("TOTP_ENCRYPTION_KEYS", "not-a-key", "duoportal.E003"),
+    ],
+)
+def test_it_refuses_unsafe_sign_in_settings_in_production(name, value, error):
+    result = run("check", **{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert error in result.stderr

@@ -1,0 +1,72 @@
+"""The portal's own second factor, kept in the session.
+
+Microsoft 365 sign-in is the first factor. The protected part of the portal
+also wants a passcode (an authenticator app's code or a bypass code); the
+bypass-code self-service screens do not, because their users have lost the
+phone that gives one.
+"""
+
+from datetime import datetime
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+SESSION_KEY = "second_factor"
+CARD_CHECK_KEY = "card_checked_at"
+
+
+def mark_verified(request, method):
+    # A new session key, so a key fixed or seen before the passcode is worthless.
+    request.session.cycle_key()
+    now = timezone.now().isoformat()
+    request.session[SESSION_KEY] = {"method": method, "at": now, "seen": now}
+
+
+def _state(request):
+    state = request.session.get(SESSION_KEY)
+    if not isinstance(state, dict):
+        return None
+    try:
+        seen = datetime.fromisoformat(state["seen"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if timezone.now() - seen > settings.SECOND_FACTOR_IDLE_TIMEOUT:
+        return None
+    return state
+
+
+def is_verified(request):
+    return _state(request) is not None
+
+
+def method(request):
+    state = _state(request)
+    return state["method"] if state else None
+
+
+def card_checked(request):
+    """A CU Link card was checked in this session (set by the card screens)."""
+    return CARD_CHECK_KEY in request.session
+
+
+def second_factor_required(view):
+    """Sign-in, then a passcode; the passcode is asked again after idleness."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        state = _state(request)
+        if state is None:
+            request.session.pop(SESSION_KEY, None)
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('portal:verify')}?{query}")
+        state["seen"] = timezone.now().isoformat()
+        request.session.modified = True
+        return view(request, *args, **kwargs)
+
+    return wrapper
