@@ -14,10 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The portal on PORT and the development identity provider on IDP_PORT
+# (PORT + 1 unless given); Ctrl-C stops both.
 run: $(VENV)/.installed
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) $(BIN)/python -m duoportal.devserver
 
 test: $(VENV)/.installed
 	$(BIN)/pytest
@@ -31,4 +31,4 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) *.egg-info db.sqlite3 .test-db.sqlite3
+	rm -rf $(VENV) *.egg-info db.sqlite3 devidp.sqlite3 .test-db.sqlite3

@@ -59,7 +59,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_NAME = "devidp_sessionid"
 CSRF_COOKIE_NAME = "devidp_csrftoken"
-LOGIN_URL = "devidp:login"
+LOGIN_URL = "/login/"
 
 # Entra's scope for reading the signed-in person's profile from Graph.
 OAUTH2_PROVIDER = {
