@@ -27,8 +27,12 @@ def main():
 
     step([*portal, "migrate", "--noinput", "-v", "0"], env)
     people = subprocess.run(
-        [*portal, "seed_demo", "--json"], env=env, cwd=ROOT, check=True,
-        capture_output=True, text=True,
+        [*portal, "seed_demo", "--json"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     step([*idp, "migrate", "--noinput", "-v", "0"], idp_env)
     step([*idp, "devidp_setup", "-"], idp_env, input=people, text=True)
@@ -38,10 +42,15 @@ def main():
 
     # Each server in its own process group, so stopping one stops its reloader too.
     servers = [
-        subprocess.Popen([*idp, "runserver", f"127.0.0.1:{idp_port}", "--noreload"],
-                         env=idp_env, cwd=ROOT, start_new_session=True),
-        subprocess.Popen([*portal, "runserver", f"127.0.0.1:{port}"],
-                         env=env, cwd=ROOT, start_new_session=True),
+        subprocess.Popen(
+            [*idp, "runserver", f"127.0.0.1:{idp_port}", "--noreload"],
+            env=idp_env,
+            cwd=ROOT,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [*portal, "runserver", f"127.0.0.1:{port}"], env=env, cwd=ROOT, start_new_session=True
+        ),
     ]
 
     def stop(*_):

@@ -1,8 +1,17 @@
+import copy
+import os
+
 import pytest
+import requests
 from django.contrib.auth.models import Group
 
 from duoportal.apps import HELPDESK_GROUP
 from duoportal.models import User
+from tests.idp import TENANT, DevIdp
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# the tests make around it are still synchronous. Tests only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_report_header(config):
@@ -35,3 +44,29 @@ def helen(db):
     user = User.objects.create_user("helen@example.edu", password="helen-pass", is_staff=True)
     user.groups.add(Group.objects.get(name=HELPDESK_GROUP))
     return user
+
+
+@pytest.fixture(scope="session")
+def devidp(tmp_path_factory):
+    idp = DevIdp(tmp_path_factory.mktemp("devidp")).start()
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture
+def portal(live_server, devidp, settings):
+    """The portal on a live server, signing in through the development provider."""
+    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
+    app = providers["microsoft"]["APPS"][0]
+    app["settings"].update(login_url=devidp.url, graph_url=devidp.url, tenant=TENANT)
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    settings.MICROSOFT_LOGIN_URL = devidp.url
+    settings.MICROSOFT_TENANT_ID = TENANT
+    return live_server.url
+
+
+@pytest.fixture
+def browser():
+    """A scripted browser: a requests session that keeps cookies."""
+    with requests.Session() as session:
+        yield session

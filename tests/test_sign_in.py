@@ -1,0 +1,135 @@
+"""Sign-in with Microsoft 365 through the real allauth code, against the development provider."""
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+
+from duoportal.devidp.models import object_id
+from duoportal.models import AuditEvent, User
+from tests.idp import csrf_token, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_signs_in_a_new_person_keyed_on_the_object_id(portal, browser):
+    response = sign_in(browser, portal, "newton@example.edu")
+
+    assert response.url == portal + "/"
+    assert "Hello, Newton Yip" in response.text
+    person = User.objects.get(username="newton@example.edu")
+    account = SocialAccount.objects.get(user=person)
+    assert (account.provider, account.uid) == ("microsoft", object_id("newton@example.edu"))
+    assert (person.display_name, person.email) == ("Newton Yip", "newton@example.edu")
+    assert AuditEvent.objects.filter(action="sign_in", subject=person).exists()
+
+
+def test_it_attaches_a_first_sign_in_to_the_person_of_that_username(portal, browser):
+    alice = User.objects.create_user("alice@example.edu", display_name="Old Name")
+
+    sign_in(browser, portal, "alice@example.edu")
+
+    assert User.objects.count() == 1
+    alice.refresh_from_db()
+    assert alice.display_name == "Alice Chan"
+    assert SocialAccount.objects.get(user=alice).uid == object_id("alice@example.edu")
+
+
+def test_it_refreshes_the_name_at_each_sign_in(portal, browser):
+    sign_in(browser, portal, "bob@example.edu")
+    User.objects.filter(username="bob@example.edu").update(display_name="Stale", email="")
+    browser.cookies.clear()
+
+    sign_in(browser, portal, "bob@example.edu")
+
+    bob = User.objects.get(username="bob@example.edu")
+    assert (bob.display_name, bob.email) == ("Bob Wong", "bob@example.edu")
+
+
+def test_it_never_merges_a_person_who_has_another_microsoft_account(portal, browser):
+    alice = User.objects.create_user("alice@example.edu")
+    SocialAccount.objects.create(user=alice, provider="microsoft", uid="another-object-id")
+
+    response = sign_in(browser, portal, "alice@example.edu")
+
+    assert response.status_code == 403
+    assert "Another Microsoft 365 account is already linked" in response.text
+    assert SocialAccount.objects.filter(user=alice).count() == 1
+    assert User.objects.count() == 1
+    assert "_auth_user_id" not in browser.get(portal + "/").text
+
+
+def test_it_refuses_a_disabled_person(portal, browser):
+    User.objects.create_user("dave@example.edu", is_active=False)
+
+    response = sign_in(browser, portal, "dave@example.edu")
+
+    assert response.status_code == 403
+    assert "disabled" in response.text
+    assert "Sign out" not in browser.get(portal + "/").text
+
+
+def test_it_refuses_a_domain_outside_the_allow_list(portal, browser, settings):
+    settings.MICROSOFT_ALLOWED_DOMAINS = ["example.edu"]
+
+    response = sign_in(browser, portal, "mallory@elsewhere.example")
+
+    assert response.status_code == 403
+    assert "only for accounts of the university" in response.text
+    assert not User.objects.filter(username="mallory@elsewhere.example").exists()
+
+
+def test_it_shows_a_clear_page_for_a_tampered_callback(portal, browser):
+    response = browser.get(portal + "/accounts/microsoft/login/callback/?code=forged&state=forged")
+    assert response.status_code == 401
+    assert "Sign-in did not work" in response.text
+    assert not User.objects.exists()
+
+
+def test_it_shows_a_clear_page_when_the_person_declines_at_the_provider(portal, browser):
+    sign_in_page = browser.get(portal + "/accounts/login/")
+    action = sign_in_page.text.split('<form method="post" action="')[1].split('"')[0]
+    to_idp = browser.post(
+        portal + action.replace("&amp;", "&"),
+        data={"csrfmiddlewaretoken": csrf_token(sign_in_page.text)},
+        allow_redirects=False,
+    )
+    state = to_idp.headers["Location"].split("state=")[1].split("&")[0]
+
+    response = browser.get(
+        portal + f"/accounts/microsoft/login/callback/?error=access_denied&state={state}"
+    )
+
+    assert response.status_code == 200
+    assert "You cancelled the sign-in. Nothing was changed." in response.text
+    assert not User.objects.exists()
+
+
+def test_it_rotates_the_session_key_at_sign_in(portal, browser):
+    browser.get(portal + "/accounts/login/")
+    before = browser.cookies.get("sessionid")
+    sign_in(browser, portal, "alice@example.edu")
+    assert browser.cookies.get("sessionid") not in (None, before)
+
+
+def test_it_ends_both_sessions_at_sign_out(portal, browser, devidp):
+    home = sign_in(browser, portal, "alice@example.edu")
+    token = home.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    signed_out = browser.post(portal + "/sign-out/", data={"csrfmiddlewaretoken": token})
+
+    assert [r.url.split("?")[0] for r in signed_out.history][-1].endswith(
+        "/devtenant/oauth2/v2.0/logout"
+    )
+    assert signed_out.url == portal + "/"
+    assert "Sign in with Microsoft 365 (O365)" in signed_out.text
+    # The provider asks for the password again.
+    again = browser.get(portal + "/accounts/login/")
+    action = again.text.split('<form method="post" action="')[1].split('"')[0]
+    to_idp = browser.post(
+        portal + action.replace("&amp;", "&"),
+        data={
+            "csrfmiddlewaretoken": again.text.split('name="csrfmiddlewaretoken" value="')[1].split(
+                '"'
+            )[0]
+        },
+    )
+    assert to_idp.url.startswith(devidp.url + "/login/")
