@@ -30,12 +30,16 @@ def cheap_hashing(settings):
 
 @pytest.fixture
 def alice(db):
-    return User.objects.create_user("alice@example.edu", display_name="Alice Chan")
+    return User.objects.create_user(
+        "alice@example.edu", email="alice@example.edu", display_name="Alice Chan"
+    )
 
 
 @pytest.fixture
 def bob(db):
-    return User.objects.create_user("bob@example.edu", display_name="Bob Wong")
+    return User.objects.create_user(
+        "bob@example.edu", email="bob@example.edu", display_name="Bob Wong"
+    )
 
 
 @pytest.fixture
@@ -70,3 +74,15 @@ def browser():
     """A scripted browser: a requests session that keeps cookies."""
     with requests.Session() as session:
         yield session
+
+
+@pytest.fixture
+def verified(client, alice):
+    """Alice, signed in and past "Enter a Passcode" with a bypass code."""
+    from bypass.models import BypassCode
+
+    client.force_login(alice)
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    response = client.post("/verify/passcode/", {"passcode": plaintext})
+    assert response.status_code == 302
+    return client

@@ -3,7 +3,7 @@
 import pytest
 from allauth.socialaccount.models import SocialAccount
 
-from duoportal.devidp.models import object_id
+from duoportal.devidp.identity import object_id
 from duoportal.models import AuditEvent, User
 from tests.idp import csrf_token, sign_in
 

@@ -1,0 +1,107 @@
+import pyotp
+import pytest
+from django.core import mail
+
+from duoportal.models import AuthenticatorDevice
+from duoportal.secondfactor import CARD_CHECK_KEY
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/my-account/authenticators/add/"
+
+
+def start(client):
+    response = client.post(ADD, {"name": "Work phone"})
+    assert response.status_code == 302
+    device = AuthenticatorDevice.objects.get(name="Work phone")
+    return device, f"/my-account/authenticators/{device.pk}/confirm/"
+
+
+def test_it_enrols_an_app_after_a_bypass_code(verified, alice):
+    device, url = start(verified)
+    page = verified.get(url)
+    assert "<svg" in page.text and device.totp.secret in page.text
+
+    response = verified.post(url, {"code": pyotp.TOTP(device.totp.secret).now()})
+
+    assert response["Location"] == "/my-account/"
+    device.refresh_from_db()
+    assert device.confirmed
+    assert alice.audit_events.filter(action="device_add").exists()
+
+
+def test_it_e_mails_the_person_when_an_app_is_added_or_removed(verified, alice):
+    device, url = start(verified)
+    verified.post(url, {"code": pyotp.TOTP(device.totp.secret).now()})
+    verified.post(f"/my-account/authenticators/{device.pk}/remove/")
+
+    assert {tuple(m.to) for m in mail.outbox} == {("alice@example.edu",)}
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects == [
+        "An authenticator app was added to your account",
+        "An authenticator app was removed from your account",
+    ]
+    assert device.totp.secret not in mail.outbox[0].body
+
+
+def test_it_refuses_a_wrong_confirmation_code(verified):
+    device, url = start(verified)
+    response = verified.post(url, {"code": "000000"})
+    assert "That code does not match" in response.text
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_it_stores_the_secret_encrypted(verified):
+    device, _ = start(verified)
+    assert device.totp.secret not in device.secret_encrypted
+
+
+def test_it_refuses_enrolment_on_a_microsoft_password_alone(client, alice):
+    client.force_login(alice)
+    assert client.post(ADD, {"name": "Thief's phone"}).status_code == 403
+    assert not AuthenticatorDevice.objects.exists()
+
+
+def test_it_allows_a_first_app_after_a_card_check(client, alice):
+    client.force_login(alice)
+    session = client.session
+    session[CARD_CHECK_KEY] = "2026-11-27T10:00:00+00:00"
+    session.save()
+    assert client.post(ADD, {"name": "Phone"}).status_code == 302
+
+
+def test_it_wants_the_second_factor_for_another_app_after_a_card_check(client, alice):
+    device = AuthenticatorDevice.objects.start(alice, "Old phone")
+    device.confirmed = True
+    device.save()
+    client.force_login(alice)
+    session = client.session
+    session[CARD_CHECK_KEY] = "2026-11-27T10:00:00+00:00"
+    session.save()
+    assert client.post(ADD, {"name": "Phone"}).status_code == 403
+
+
+def test_it_removes_an_app_and_records_it(verified, alice):
+    device = AuthenticatorDevice.objects.start(alice, "Old phone")
+    response = verified.post(f"/my-account/authenticators/{device.pk}/remove/")
+    assert response.status_code == 302
+    assert not AuthenticatorDevice.objects.exists()
+    assert alice.audit_events.filter(action="device_remove").exists()
+
+
+def test_it_will_not_touch_another_persons_app(verified, bob):
+    device = AuthenticatorDevice.objects.start(bob, "Bob's phone")
+    assert verified.post(f"/my-account/authenticators/{device.pk}/remove/").status_code == 404
+    assert verified.get(f"/my-account/authenticators/{device.pk}/confirm/").status_code == 404
+    assert AuthenticatorDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_it_refuses_removal_by_get(verified, alice):
+    device = AuthenticatorDevice.objects.start(alice, "Phone")
+    assert verified.get(f"/my-account/authenticators/{device.pk}/remove/").status_code == 405
+
+
+def test_it_needs_a_name(verified):
+    response = verified.post(ADD, {"name": ""}, follow=True)
+    assert "Give the authenticator a name." in response.text

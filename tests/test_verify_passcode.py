@@ -1,0 +1,125 @@
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+import time_machine
+from django.utils import timezone
+
+from bypass.models import BypassCode
+from duoportal.models import AuthenticatorDevice
+
+pytestmark = pytest.mark.django_db
+
+URL = "/verify/passcode/"
+
+
+@pytest.fixture
+def signed_in(client, alice):
+    client.force_login(alice)
+    return client
+
+
+def totp_device(person):
+    device = AuthenticatorDevice.objects.start(person, "Phone")
+    device.confirmed = True
+    device.save()
+    return device, pyotp.TOTP(device.totp.secret)
+
+
+def test_it_asks_for_a_passcode_with_the_guides_labels(signed_in):
+    response = signed_in.get(URL)
+    assert "Enter a Passcode" in response.text
+    assert "Log In" in response.text
+
+
+def test_it_offers_a_choice_of_methods(signed_in):
+    response = signed_in.get("/verify/?next=/my-account/")
+    assert "Enter a Passcode" in response.text
+    assert "/verify/passcode/?next=%2Fmy-account%2F" in response.text
+
+
+def test_it_accepts_a_bypass_code_and_counts_a_use(signed_in, alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    response = signed_in.post(URL, {"passcode": plaintext, "next": "/my-account/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/my-account/"
+    assert BypassCode.objects.get(user=alice).uses == 1
+    assert signed_in.get("/my-account/").status_code == 200
+
+
+def test_it_rotates_the_session_key(signed_in, alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    before = signed_in.session.session_key
+    signed_in.post(URL, {"passcode": plaintext})
+    assert signed_in.session.session_key != before
+
+
+def test_it_accepts_a_code_from_an_authenticator_app(signed_in, alice):
+    _, totp = totp_device(alice)
+    response = signed_in.post(URL, {"passcode": totp.now()})
+    assert response.status_code == 302
+
+
+def test_it_refuses_a_replayed_authenticator_code(signed_in, client, alice):
+    _, totp = totp_device(alice)
+    code = totp.now()
+    signed_in.post(URL, {"passcode": code})
+    client.logout()
+    client.force_login(alice)
+
+    response = client.post(URL, {"passcode": code})
+
+    assert "Wrong passcode. 9 tries left." in response.text
+
+
+def test_it_says_wrong_passcode_and_tries_left(signed_in, alice):
+    BypassCode.objects.issue(alice, via="culink")
+    response = signed_in.post(URL, {"passcode": "123 456 789x"})
+    assert response.status_code == 200
+    assert "Wrong passcode. 9 tries left." in response.text
+    assert signed_in.get("/my-account/").status_code == 302
+
+
+def test_it_says_until_when_it_is_locked(signed_in, alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    with time_machine.travel(datetime(2026, 11, 27, 2, 0, tzinfo=UTC)):
+        for _ in range(10):
+            response = signed_in.post(URL, {"passcode": "000000000"})
+        assert "Try again after 10:30." in response.text  # Hong Kong time
+        response = signed_in.post(URL, {"passcode": plaintext})
+        assert "Try again after 10:30." in response.text
+    assert BypassCode.objects.get(user=alice).uses == 0
+
+
+def test_it_says_an_expired_code_has_expired(signed_in, alice):
+    with time_machine.travel(timezone.now() - timedelta(hours=12)):
+        _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    response = signed_in.post(URL, {"passcode": plaintext})
+    assert "That bypass code has expired." in response.text
+
+
+def test_it_tells_someone_without_a_code_to_get_one(signed_in):
+    response = signed_in.post(URL, {"passcode": "123456789"})
+    assert "Get a bypass code first." in response.text
+
+
+@pytest.mark.parametrize("typed", ["", "x" * 65])
+def test_it_refuses_empty_or_overlong_input_without_counting(signed_in, alice, typed):
+    response = signed_in.post(URL, {"passcode": typed})
+    assert response.status_code == 200
+    assert 'class="error"' in response.text
+    assert not alice.proof_locks.exists()
+
+
+def test_it_ignores_a_next_url_on_another_host(signed_in, alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    response = signed_in.post(URL, {"passcode": plaintext, "next": "https://evil.example/"})
+    assert response["Location"] == "/my-account/"
+
+
+def test_it_needs_a_signed_in_person(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
