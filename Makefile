@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean chromium
 
 # Reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -19,7 +19,11 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	PORT=$(PORT) $(BIN)/python -m duoportal.devserver
 
-test: $(VENV)/.installed
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: $(VENV)/.installed chromium
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed

@@ -86,3 +86,24 @@ def verified(client, alice):
     response = client.post("/verify/passcode/", {"passcode": plaintext})
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(chromium):
+    from tests.browser import PHONE
+
+    context = chromium.new_context(viewport=PHONE)
+    yield context.new_page()
+    context.close()
