@@ -31,7 +31,7 @@ class BypassCodeQuerySet(models.QuerySet):
 
 
 class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
-    def issue(self, user, *, via, issued_by=None):
+    def issue(self, user, *, via, issued_by=None, reason=""):
         """Make a new code for `user`, superseding the live one. Returns (code, plaintext).
 
         The plaintext exists only in the return value: show it once, never store it.
@@ -72,6 +72,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 outcome=via,
                 code_id=code.pk,
                 expires_at=code.expires_at.isoformat(),
+                reason=reason,
             )
         return code, plaintext
 

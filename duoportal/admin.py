@@ -35,10 +35,6 @@ class CULinkCardAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
-admin.site.site_header = _("DUO Self-Service Portal: helpdesk")
-admin.site.site_title = _("DUO Self-Service Portal")
-
-
 @admin.register(ProofLock)
 class ProofLockAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "failures", "locked_until"]

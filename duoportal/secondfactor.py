@@ -44,6 +44,21 @@ def is_verified(request):
     return _state(request) is not None
 
 
+def touch(request):
+    """Record activity in the protected part; False when the passcode must be asked again."""
+    state = _state(request)
+    if state is None:
+        request.session.pop(SESSION_KEY, None)
+        return False
+    state["seen"] = timezone.now().isoformat()
+    request.session.modified = True
+    return True
+
+
+def prompt_url(next_url):
+    return f"{reverse('portal:verify')}?{urlencode({'next': next_url})}"
+
+
 def method(request):
     state = _state(request)
     return state["method"] if state else None
@@ -60,13 +75,8 @@ def second_factor_required(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        state = _state(request)
-        if state is None:
-            request.session.pop(SESSION_KEY, None)
-            query = urlencode({"next": request.get_full_path()})
-            return redirect(f"{reverse('portal:verify')}?{query}")
-        state["seen"] = timezone.now().isoformat()
-        request.session.modified = True
+        if not touch(request):
+            return redirect(prompt_url(request.get_full_path()))
         return view(request, *args, **kwargs)
 
     return wrapper

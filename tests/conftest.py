@@ -45,7 +45,7 @@ def bob(db):
 @pytest.fixture
 def helen(db):
     """A helpdesk person."""
-    user = User.objects.create_user("helen@example.edu", password="helen-pass", is_staff=True)
+    user = User.objects.create_user("helen@example.edu", is_staff=True)
     user.groups.add(Group.objects.get(name=HELPDESK_GROUP))
     return user
 
@@ -76,16 +76,27 @@ def browser():
         yield session
 
 
-@pytest.fixture
-def verified(client, alice):
-    """Alice, signed in and past "Enter a Passcode" with a bypass code."""
+def pass_prompt(client, person):
+    """Sign `person` in and pass "Enter a Passcode" with a bypass code."""
     from bypass.models import BypassCode
 
-    client.force_login(alice)
-    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    client.force_login(person)
+    _, plaintext = BypassCode.objects.issue(person, via="culink")
     response = client.post("/verify/passcode/", {"passcode": plaintext})
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture
+def verified(client, alice):
+    """Alice, signed in and past "Enter a Passcode" with a bypass code."""
+    return pass_prompt(client, alice)
+
+
+@pytest.fixture
+def helpdesk(client, helen):
+    """Helen of the helpdesk, signed in and past the passcode prompt."""
+    return pass_prompt(client, helen)
 
 
 @pytest.fixture(scope="session")

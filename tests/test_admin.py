@@ -7,48 +7,62 @@ from rescue.models import RescueCode
 pytestmark = pytest.mark.django_db
 
 
-def test_it_shows_helpdesk_a_code_without_its_hash(client, alice, helen):
+def test_it_shows_helpdesk_a_code_without_its_hash(helpdesk, alice, helen):
     code, _ = BypassCode.objects.issue(alice, via="culink")
-    client.force_login(helen)
 
     for url in ["/admin/bypass/bypasscode/", f"/admin/bypass/bypasscode/{code.pk}/change/"]:
-        response = client.get(url)
+        response = helpdesk.get(url)
         assert response.status_code == 200
         assert "alice@example.edu" in response.content.decode()
         assert code.code_hash.encode() not in response.content
         assert b"argon2" not in response.content
 
 
-def test_it_shows_rescue_codes_without_hash_or_selector(client, alice, helen):
+def test_it_shows_rescue_codes_without_hash_or_selector(helpdesk, alice, helen):
     codes = RescueCode.objects.generate(alice)
     row = RescueCode.objects.first()
-    client.force_login(helen)
 
-    response = client.get(f"/admin/rescue/rescuecode/{row.pk}/change/")
+    response = helpdesk.get(f"/admin/rescue/rescuecode/{row.pk}/change/")
     assert response.status_code == 200
     assert b"argon2" not in response.content
     assert not any(code[:4].encode() in response.content for code in codes)
 
 
-def test_it_keeps_the_audit_trail_read_only(client, alice, helen):
+def test_it_keeps_the_audit_trail_read_only(helpdesk, alice, helen):
     BypassCode.objects.issue(alice, via="culink")
+    assert helpdesk.get("/admin/duoportal/auditevent/").status_code == 200
+    assert helpdesk.get("/admin/duoportal/auditevent/add/").status_code == 403
+
+
+def test_it_keeps_people_out_of_admin(verified):
+    assert verified.get("/admin/bypass/bypasscode/").status_code == 302
+    assert verified.get("/admin/login/?next=/admin/").status_code == 403
+
+
+def test_it_sends_staff_to_microsoft_365_sign_in(client):
+    response = client.get("/admin/")
+    assert response["Location"] == "/admin/login/?next=/admin/"
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+
+
+def test_it_has_no_password_form(client):
+    assert b"password" not in client.get("/admin/login/", follow=True).content.lower()
+
+
+def test_it_asks_staff_for_the_second_factor(client, helen):
     client.force_login(helen)
-    assert client.get("/admin/duoportal/auditevent/").status_code == 200
-    assert client.get("/admin/duoportal/auditevent/add/").status_code == 403
+    assert client.get("/admin/").status_code == 302
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"] == "/verify/?next=%2Fadmin%2F"
 
 
-def test_it_keeps_people_out_of_admin(client, alice):
-    client.force_login(alice)
-    assert client.get("/admin/bypass/bypasscode/").status_code == 302
-
-
-def test_it_lets_helpdesk_unlock_a_proof(client, alice, helen):
+def test_it_lets_helpdesk_unlock_a_proof(helpdesk, alice, helen):
     for _ in range(10):
         BypassCode.objects.redeem(alice, "000000000")
     lock = ProofLock.objects.get(user=alice, kind="passcode")
-    client.force_login(helen)
 
-    response = client.post(
+    response = helpdesk.post(
         "/admin/duoportal/prooflock/",
         {"action": "unlock", "_selected_action": [lock.pk]},
         follow=True,

@@ -12,8 +12,8 @@ from django.db import transaction
 from duoportal.apps import HELPDESK_GROUP
 from duoportal.models import CULinkCard
 
-# The passwords are for the development identity provider (and, for helpdesk,
-# Django admin). They are demo data, printed on purpose.
+# The passwords are for the development identity provider, which reads them
+# from `seed_demo --json`. They are demo data, printed on purpose.
 DEMO_PEOPLE = [
     {
         "username": "alice@example.edu",
@@ -99,14 +99,12 @@ def seed_person(person):
             "is_active": True,
         },
     )
-    # Only helpdesk signs in with a password here (Django admin); everyone
-    # else signs in through Microsoft 365 or, in development, its stand-in.
-    if helpdesk:
-        user.set_password(person["password"])
-        user.groups.add(Group.objects.get_or_create(name=HELPDESK_GROUP)[0])
-    else:
-        user.set_unusable_password()
+    # Nobody has a password on the portal: everyone, helpdesk included, signs
+    # in through Microsoft 365 (in development, its stand-in).
+    user.set_unusable_password()
     user.save()
+    if helpdesk:
+        user.groups.add(Group.objects.get_or_create(name=HELPDESK_GROUP)[0])
     CULinkCard.objects.update_or_create(
         serial=person["card_serial"],
         defaults={
