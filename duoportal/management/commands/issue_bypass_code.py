@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from bypass.models import BypassCode
 
@@ -27,5 +28,6 @@ class Command(BaseCommand):
         )
         self.stdout.write(plaintext)
         self.stderr.write(
-            f"Valid until {code.expires_at:%Y-%m-%d %H:%M %Z} for {code.max_uses} uses."
+            f"Valid until {timezone.localtime(code.expires_at):%Y-%m-%d %H:%M %Z} "
+            f"for {code.max_uses} uses."
         )
