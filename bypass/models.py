@@ -14,10 +14,13 @@ from duoportal.models import (
     TOTP_PATTERN,
     AuditEvent,
     AuthenticatorDevice,
+    CULinkCard,
     ProofLock,
     optional_person,
 )
+from duoportal.notifications import notify
 from duoportal.results import CheckResult, Reason
+from rescue.models import RescueCode
 
 CODE_PATTERN = r"[0-9]{9}"
 SUPERSEDED = "superseded by a new code"
@@ -74,7 +77,33 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 expires_at=code.expires_at.isoformat(),
                 reason=reason,
             )
+        notify(user, "bypass_issued", code=code)
         return code, plaintext
+
+    def issue_with_card_check(self, user, token):
+        """GET BYPASS CODE: one code for one fresh card check. Returns (code, plaintext) or None.
+
+        The check is used up by one conditional UPDATE, so a replayed or
+        double-submitted GET BYPASS CODE cannot make a second code.
+        """
+        with transaction.atomic():
+            if not CardCheck.objects.use(user, token):
+                return None
+            return self.issue(user, via=BypassCode.Via.CULINK)
+
+    def issue_with_rescue_code(self, user, text):
+        """SUBMIT on the rescue path. Returns (result, (code, plaintext) or None).
+
+        One transaction: a rescue code is never spent without a bypass code.
+        """
+        with transaction.atomic():
+            result = RescueCode.objects.redeem(user, text)
+            if not result:
+                return result, None
+            return result, self.issue(user, via=BypassCode.Via.RESCUE)
+
+    def revoke_own(self, user, reason=""):
+        return self.revoke(user, by=user, reason=reason or "revoked by the person")
 
     def redeem(self, user, passcode):
         """Count one use of `user`'s code if `passcode` is it and it is live."""
@@ -151,6 +180,45 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                     reason=reason,
                 )
         return bool(revoked)
+
+
+class CardCheckManager(models.Manager):
+    def verify(self, user, serial):
+        """Check the serial; on success, a card check good for one code. Returns (result, check)."""
+        result = CULinkCard.objects.verify(user, serial)
+        if not result:
+            return result, None
+        return result, self.create(user=user, token=secrets.token_urlsafe(24))
+
+    def use(self, user, token):
+        if not isinstance(token, str) or not token or len(token) > 64:
+            return False
+        fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
+        return bool(
+            self.filter(
+                user=user, token=token, used_at__isnull=True, created_at__gt=fresh_since
+            ).update(used_at=timezone.now())
+        )
+
+    def is_fresh(self, user, token):
+        fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
+        return self.filter(
+            user=user, token=token, used_at__isnull=True, created_at__gt=fresh_since
+        ).exists()
+
+
+class CardCheck(models.Model):
+    """A passed CU Link card check ("I'm not a robot" included): good for one code, briefly."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CardCheckManager()
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class BypassCode(models.Model):

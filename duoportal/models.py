@@ -214,6 +214,7 @@ class ProofLockManager(models.Manager):
         AuditEvent.objects.record(
             AuditEvent.Action.PROOF_LOCK, subject=user, outcome=kind, until=until.isoformat()
         )
+        notify(user, "locked", proof=ProofLock.Kind(kind).label, until=until)
         return 0, until
 
     def unlock(self, user, kind, *, by, why=""):

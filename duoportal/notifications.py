@@ -1,8 +1,10 @@
 """E-mail to a person about changes to how they sign in."""
 
 import logging
+from functools import partial
 
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -10,23 +12,31 @@ from django.utils.translation import gettext_lazy as _
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
+    "bypass_issued": _("A bypass code was generated for you"),
+    "rescue_generated": _("New rescue codes were generated for you"),
+    "locked": _("Your account is locked for a while"),
     "device_added": _("An authenticator app was added to your account"),
     "device_removed": _("An authenticator app was removed from your account"),
 }
 
 
 def notify(person, kind, **context):
-    """Send the e-mail `kind` to `person`. Never pass a code in `context`.
+    """E-mail `person` about `kind`, once the current transaction commits.
 
-    A mail server that is down must not undo what the person just did, so a
-    failure is logged, not raised.
+    Never pass a code in `context`. Sent after the commit, so a slow mail
+    server holds no database lock and a rolled-back change sends nothing.
     """
     if not person.email:
         return
     with translation.override(translation.get_language() or "en"):
         body = render_to_string(f"emails/{kind}.txt", {"person": person, **context})
         subject = str(SUBJECTS[kind])
+    transaction.on_commit(partial(_send, kind, person.pk, subject, body, person.email))
+
+
+def _send(kind, person_id, subject, body, address):
+    # A mail server that is down must not undo what the person just did.
     try:
-        send_mail(subject, body, None, [person.email])
+        send_mail(subject, body, None, [address])
     except Exception:
-        logger.exception("Could not send the %s e-mail to person %s", kind, person.pk)
+        logger.exception("Could not send the %s e-mail to person %s", kind, person_id)

@@ -233,6 +233,8 @@ ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
 BYPASS_CODE_MAX_USES = env.int("BYPASS_CODE_MAX_USES", default=20)
 BYPASS_CODE_LIFETIME = timedelta(hours=env.float("BYPASS_CODE_LIFETIME_HOURS", default=12))
 RESCUE_CODE_COUNT = env.int("RESCUE_CODE_COUNT", default=5)
+# A passed card check is good for one code within this time (GET BYPASS CODE).
+CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES", default=5))
 # Brute force: 10 consecutive failures lock that kind of proof for 30 minutes,
 # as Duo does by default.
 PROOF_MAX_FAILURES = env.int("PROOF_MAX_FAILURES", default=10)

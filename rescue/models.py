@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duoportal.hashing import code_matches, hash_code, normalize
 from duoportal.models import AuditEvent, ProofLock
+from duoportal.notifications import notify
 from duoportal.results import CheckResult, Reason
 
 # No 0, 1, I or O: nothing to confuse when a code is read off paper.
@@ -61,6 +62,7 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
                 outcome=str(len(rows)),
                 voided=voided,
             )
+        notify(user, "rescue_generated", count=len(codes))
         return [formatted(c) for c in codes]
 
     def redeem(self, user, text):

@@ -30,10 +30,14 @@ def test_it_enrols_an_app_after_a_bypass_code(verified, alice):
     assert alice.audit_events.filter(action="device_add").exists()
 
 
-def test_it_e_mails_the_person_when_an_app_is_added_or_removed(verified, alice):
+def test_it_e_mails_the_person_when_an_app_is_added_or_removed(
+    verified, alice, django_capture_on_commit_callbacks
+):
     device, url = start(verified)
-    verified.post(url, {"code": pyotp.TOTP(device.totp.secret).now()})
-    verified.post(f"/my-account/authenticators/{device.pk}/remove/")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        verified.post(url, {"code": pyotp.TOTP(device.totp.secret).now()})
+        verified.post(f"/my-account/authenticators/{device.pk}/remove/")
 
     assert {tuple(m.to) for m in mail.outbox} == {("alice@example.edu",)}
     subjects = [m.subject for m in mail.outbox]
