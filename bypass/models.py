@@ -102,9 +102,6 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 return result, None
             return result, self.issue(user, via=BypassCode.Via.RESCUE)
 
-    def revoke_own(self, user, reason=""):
-        return self.revoke(user, by=user, reason=reason or "revoked by the person")
-
     def redeem(self, user, passcode):
         """Count one use of `user`'s code if `passcode` is it and it is live."""
         return ProofLock.objects.attempt(

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -98,6 +99,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widget templates from templates/ too (the reCAPTCHA widget is overridden there).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: SQLite in the repository unless DATABASE_URL says otherwise.
 DATABASES = {

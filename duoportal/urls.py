@@ -19,11 +19,15 @@ portal_patterns = [
         views.authenticator_remove,
         name="authenticator_remove",
     ),
+    path("my-account/bypass-code/revoke/", views.bypass_revoke, name="bypass_revoke"),
     path("sign-out/", views.sign_out, name="sign_out"),
 ]
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    path("bypass-code/", include("bypass.urls")),
+    path("bypass-code/rescue/", include("rescue.urls")),
     path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

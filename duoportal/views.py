@@ -9,18 +9,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from bypass.models import BypassCode
-from duoportal import secondfactor
+from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm, PasscodeForm
 from duoportal.models import AuditEvent, AuthenticatorDevice
-from duoportal.results import Reason
 from duoportal.secondfactor import second_factor_required
+from rescue.models import RescueCode
 
 
 def home(request):
@@ -57,30 +55,10 @@ def verify_passcode(request):
         if result:
             secondfactor.mark_verified(request, method)
             return redirect(_next_url(request))
-        form.add_error("passcode", passcode_refusal(result))
+        form.add_error("passcode", refusals.passcode(result))
     return render(
         request, "duoportal/verify_passcode.html", {"form": form, **_next_context(request)}
     )
-
-
-def passcode_refusal(result):
-    """What a person is told when a passcode is refused."""
-    if result.locked_until:
-        until = formats.time_format(timezone.localtime(result.locked_until), "H:i")
-        return _("Too many wrong passcodes. Try again after %(time)s.") % {"time": until}
-    if result.reason == Reason.EXPIRED:
-        return _("That bypass code has expired. Generate a new one.")
-    if result.reason == Reason.USED_UP:
-        return _("That bypass code has been used up. Generate a new one.")
-    if result.reason == Reason.REVOKED:
-        return _("That bypass code was revoked. Generate a new one.")
-    if result.reason == Reason.NO_CODE:
-        return _("You have no live bypass code or authenticator app. Get a bypass code first.")
-    return ngettext(
-        "Wrong passcode. %(count)d try left.",
-        "Wrong passcode. %(count)d tries left.",
-        result.tries_left,
-    ) % {"count": result.tries_left}
 
 
 @second_factor_required
@@ -92,8 +70,20 @@ def account(request):
             "live_code": BypassCode.objects.live_for(request.user),
             "devices": request.user.authenticators.filter(confirmed=True).order_by("created_at"),
             "name_form": AuthenticatorNameForm(),
+            "rescue_codes_left": RescueCode.objects.unused_count(request.user),
+            "has_rescue_codes": request.user.rescue_codes.exists(),
         },
     )
+
+
+@second_factor_required
+@require_POST
+def bypass_revoke(request):
+    if BypassCode.objects.revoke(request.user, by=request.user, reason="revoked by the person"):
+        messages.success(request, _("Your bypass code was revoked. It no longer works."))
+    else:
+        messages.info(request, _("You have no live bypass code."))
+    return redirect("portal:account")
 
 
 def _check_enrolment(request):
@@ -129,7 +119,13 @@ def authenticator_confirm(request, pk):
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if AuthenticatorDevice.objects.confirm(device, form.cleaned_data["code"]):
-            messages.success(request, _("Your authenticator app is ready."))
+            messages.success(
+                request,
+                _(
+                    "Your authenticator app is ready. Now generate rescue codes below, so you can "
+                    "still get a bypass code if you lose your phone."
+                ),
+            )
             return redirect("portal:account")
         form.add_error("code", _("That code does not match. Check the app and try again."))
     return render(

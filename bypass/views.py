@@ -1,0 +1,101 @@
+"""The bypass-code self-service screens, as the user guide walks them.
+
+They need Microsoft 365 sign-in but no second factor: their users have lost
+the phone that gives one.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from bypass.forms import CardCheckForm
+from bypass.models import BypassCode, CardCheck
+from duoportal import refusals, secondfactor
+
+# The session remembers which card check GET BYPASS CODE may use up.
+CHECK_TOKEN_KEY = "card_check_token"  # noqa: S105 (a session key, not a secret)
+
+
+def guide_numbers():
+    """The guide's "20 times within 12 hours", from settings."""
+    return {
+        "max_uses": settings.BYPASS_CODE_MAX_USES,
+        "hours": round(settings.BYPASS_CODE_LIFETIME.total_seconds() / 3600),
+    }
+
+
+@login_required
+def info(request):
+    return render(request, "bypass/info.html", guide_numbers())
+
+
+@login_required
+def card_start(request):
+    return render(request, "bypass/card_start.html")
+
+
+@login_required
+def card(request):
+    form = CardCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result, check = CardCheck.objects.verify(request.user, form.cleaned_data["serial"])
+        if result:
+            request.session[CHECK_TOKEN_KEY] = check.token
+            request.session[secondfactor.CARD_CHECK_KEY] = timezone.now().isoformat()
+            return redirect("bypass:card_verified")
+        form.add_error("serial", refusals.card(result))
+    return render(request, "bypass/card.html", {"form": form})
+
+
+def _fresh_token(request):
+    token = request.session.get(CHECK_TOKEN_KEY)
+    if token and CardCheck.objects.is_fresh(request.user, token):
+        return token
+    messages.error(request, _("Your card check has expired or was used. Check your card again."))
+    return None
+
+
+@login_required
+def card_verified(request):
+    token = _fresh_token(request)
+    if token is None:
+        return redirect("bypass:card")
+    return render(request, "bypass/card_verified.html", {"token": token})
+
+
+@never_cache
+@login_required
+@require_POST
+def card_issue(request):
+    token = request.POST.get("token", "")
+    issued = None
+    if token == request.session.get(CHECK_TOKEN_KEY):
+        issued = BypassCode.objects.issue_with_card_check(request.user, token)
+    if issued is None:
+        messages.error(
+            request, _("Your card check has expired or was used. Check your card again.")
+        )
+        return redirect("bypass:card")
+    request.session.pop(CHECK_TOKEN_KEY, None)
+    return code_screen(request, *issued)
+
+
+def code_screen(request, code, plaintext, **extra):
+    """The one response that ever shows the code: not stored, not cached."""
+    response = render(
+        request,
+        "bypass/code.html",
+        {
+            "code": code,
+            "groups": [plaintext[i : i + 3] for i in range(0, len(plaintext), 3)],
+            "plaintext": plaintext,
+            **extra,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response

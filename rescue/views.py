@@ -1,0 +1,44 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from bypass.models import BypassCode
+from bypass.views import code_screen
+from duoportal import refusals
+from duoportal.secondfactor import second_factor_required
+from rescue.forms import RescueCodeForm
+from rescue.models import RescueCode
+
+
+@login_required
+def start(request):
+    return render(request, "rescue/start.html")
+
+
+@never_cache
+@login_required
+def submit(request):
+    form = RescueCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result, issued = BypassCode.objects.issue_with_rescue_code(
+            request.user, form.cleaned_data["code"]
+        )
+        if issued:
+            return code_screen(request, *issued, rescue_codes_left=result.uses_left)
+        form.add_error("code", refusals.rescue(result))
+    return render(request, "rescue/submit.html", {"form": form})
+
+
+@never_cache
+@second_factor_required
+@require_POST
+def generate(request):
+    """A new set, shown once: this response is the only place the codes exist."""
+    codes = RescueCode.objects.generate(request.user)
+    messages.success(request, _("Your earlier rescue codes no longer work."))
+    response = render(request, "rescue/codes.html", {"codes": codes})
+    response["Cache-Control"] = "no-store"
+    return response
