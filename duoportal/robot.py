@@ -35,6 +35,8 @@ class LocalRobotCheckField(forms.BooleanField):
 
     def __init__(self, **kwargs):
         super().__init__(
+            # Never shown ticked again, like reCAPTCHA: each try needs a new tick.
+            widget=forms.CheckboxInput(check_test=lambda value: False),
             label=_("I'm not a robot (local development check, not reCAPTCHA)"),
             error_messages={"required": ROBOT_ERRORS["required"]},
             **kwargs,

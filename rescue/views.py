@@ -1,7 +1,5 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -38,7 +36,6 @@ def submit(request):
 def generate(request):
     """A new set, shown once: this response is the only place the codes exist."""
     codes = RescueCode.objects.generate(request.user)
-    messages.success(request, _("Your earlier rescue codes no longer work."))
     response = render(request, "rescue/codes.html", {"codes": codes})
     response["Cache-Control"] = "no-store"
     return response
