@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
     "duoportal.middleware.audit_context",
 ]
 
@@ -190,6 +192,27 @@ TOTP_ENCRYPTION_KEYS = required("list", "TOTP_ENCRYPTION_KEYS", [])
 TOTP_ISSUER = env.str("TOTP_ISSUER", default="DUO Self-Service Portal")
 # Where a person with neither card nor rescue code, or a refused sign-in, turns.
 HELPDESK_CONTACT = env.str("HELPDESK_CONTACT", default="the IT helpdesk, +852 0000 0000")
+
+# Content-Security-Policy: no inline script or style anywhere in the portal;
+# only reCAPTCHA's script and frame come from another host. Forms may also
+# lead to Microsoft (sign-in and sign-out POSTs redirect there). Django admin
+# keeps its own inline styles, so it is left out.
+RECAPTCHA_SOURCES = ["https://www.google.com/recaptcha/", "https://www.gstatic.com/recaptcha/"]
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *RECAPTCHA_SOURCES],
+        "frame-src": ["https://www.google.com/recaptcha/", "https://recaptcha.google.com/"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", MICROSOFT_LOGIN_URL],
+    },
+}
 
 # E-mail: printed to the console in development, SMTP (EMAIL_URL) in production.
 if PRODUCTION:

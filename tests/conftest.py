@@ -66,6 +66,9 @@ def portal(live_server, devidp, settings):
     settings.SOCIALACCOUNT_PROVIDERS = providers
     settings.MICROSOFT_LOGIN_URL = devidp.url
     settings.MICROSOFT_TENANT_ID = TENANT
+    csp = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    csp["DIRECTIVES"]["form-action"] = ["'self'", devidp.url]
+    settings.CONTENT_SECURITY_POLICY = csp
     return live_server.url
 
 
