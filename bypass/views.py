@@ -65,7 +65,8 @@ def card_verified(request):
     token = _fresh_token(request)
     if token is None:
         return redirect("bypass:card")
-    return render(request, "bypass/card_verified.html", {"token": token})
+    minutes = round(settings.CARD_CHECK_LIFETIME.total_seconds() / 60)
+    return render(request, "bypass/card_verified.html", {"token": token, "minutes": minutes})
 
 
 @never_cache
