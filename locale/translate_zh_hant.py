@@ -42,8 +42,7 @@ ZH = {
     "expired": "已過期",
     "used up": "已用完",
     "live": "有效",
-    "Your card check has expired or was used. Check your card again.":
-        "卡片驗證已過期或已使用，請再驗證一次。",
+    "Your card check has expired or was used. Check your card again.": "卡片驗證已過期或已使用，請再驗證一次。",
     "Personal info": "個人資料",
     "Permissions": "權限",
     "Important dates": "重要日期",
@@ -53,8 +52,7 @@ ZH = {
     "DUO Self-Service Portal": "DUO 自助服務平台",
     "People and cards": "用戶及卡片",
     "Passcode": "通行碼",
-    "6 digits from your authenticator app, or your 9-digit bypass code.":
-        "驗證器應用程式上的 6 位數字，或 9 位數字的略過碼。",
+    "6 digits from your authenticator app, or your 9-digit bypass code.": "驗證器應用程式上的 6 位數字，或 9 位數字的略過碼。",
     "Enter the passcode.": "請輸入通行碼。",
     "That is too long for a passcode.": "這不像通行碼，太長了。",
     "Name of this authenticator": "此驗證器的名稱",
@@ -64,8 +62,7 @@ ZH = {
     "Code shown in the app": "應用程式顯示的代碼",
     "Enter the 6-digit code the app shows.": "請輸入應用程式顯示的 6 位數字代碼。",
     "username": "用戶名稱",
-    "The person's Microsoft 365 user principal name, e.g. alice@example.edu.":
-        "此用戶的 Microsoft 365 用戶主體名稱，例如 alice@example.edu。",
+    "The person's Microsoft 365 user principal name, e.g. alice@example.edu.": "此用戶的 Microsoft 365 用戶主體名稱，例如 alice@example.edu。",
     "A person with that username already exists.": "已有用戶使用此用戶名稱。",
     "display name": "顯示名稱",
     "bypass code issued": "已發出略過碼",
@@ -126,41 +123,31 @@ ZH = {
     "That bypass code has expired. Generate a new one.": "此略過碼已過期，請產生新的略過碼。",
     "That bypass code has been used up. Generate a new one.": "此略過碼已用完，請產生新的略過碼。",
     "That bypass code was revoked. Generate a new one.": "此略過碼已被撤銷，請產生新的略過碼。",
-    "You have no live bypass code or authenticator app. Get a bypass code first.":
-        "你沒有有效的略過碼或驗證器應用程式，請先取得略過碼。",
+    "You have no live bypass code or authenticator app. Get a bypass code first.": "你沒有有效的略過碼或驗證器應用程式，請先取得略過碼。",
     "Too many wrong serial numbers. Try again after %(time)s.": "序號錯誤次數過多，請於 %(time)s 後再試。",
-    "We have no valid CU Link card on record for you. Contact %(contact)s.":
-        "我們沒有你有效的 CU Link 卡紀錄，請聯絡%(contact)s。",
-    "This CU Link card is reported lost or is no longer valid. Contact %(contact)s.":
-        "此 CU Link 卡已報失或已失效，請聯絡%(contact)s。",
+    "We have no valid CU Link card on record for you. Contact %(contact)s.": "我們沒有你有效的 CU Link 卡紀錄，請聯絡%(contact)s。",
+    "This CU Link card is reported lost or is no longer valid. Contact %(contact)s.": "此 CU Link 卡已報失或已失效，請聯絡%(contact)s。",
     "This CU Link card has expired. Contact %(contact)s.": "此 CU Link 卡已過期，請聯絡%(contact)s。",
     "Too many wrong rescue codes. Try again after %(time)s.": "救援碼錯誤次數過多，請於 %(time)s 後再試。",
-    "That rescue code has already been used. Each rescue code works once.":
-        "此救援碼已使用過。每個救援碼只可使用一次。",
-    "That rescue code was replaced by a newer set. Use a code from your newest set.":
-        "此救援碼已被新一組救援碼取代，請使用最新一組的救援碼。",
-    "You have no unused rescue codes. Use your CU Link card instead, or contact %(contact)s.":
-        "你沒有未使用的救援碼。請改用 CU Link 卡，或聯絡%(contact)s。",
+    "That rescue code has already been used. Each rescue code works once.": "此救援碼已使用過。每個救援碼只可使用一次。",
+    "That rescue code was replaced by a newer set. Use a code from your newest set.": "此救援碼已被新一組救援碼取代，請使用最新一組的救援碼。",
+    "You have no unused rescue codes. Use your CU Link card instead, or contact %(contact)s.": "你沒有未使用的救援碼。請改用 CU Link 卡，或聯絡%(contact)s。",
     "That rescue code is not right. %(count)d try left.": "救援碼不正確。尚餘 %(count)d 次機會。",
     'Tick the box "I\'m not a robot".': "請勾選「我不是機器人」。",
-    'The "I\'m not a robot" check failed or expired. Tick the box again.':
-        "「我不是機器人」驗證失敗或已過期，請再勾選一次。",
-    'The "I\'m not a robot" verification is unavailable just now. Please try again.':
-        "「我不是機器人」驗證暫時無法使用，請稍後再試。",
+    'The "I\'m not a robot" check failed or expired. Tick the box again.': "「我不是機器人」驗證失敗或已過期，請再勾選一次。",
+    'The "I\'m not a robot" verification is unavailable just now. Please try again.': "「我不是機器人」驗證暫時無法使用，請稍後再試。",
     "I'm not a robot (local development check, not reCAPTCHA)": "我不是機器人（本機開發用檢查，並非 reCAPTCHA）",
     "I'm not a robot": "我不是機器人",
     "Your bypass code was revoked. It no longer works.": "你的略過碼已撤銷，不能再使用。",
     "You have no live bypass code.": "你沒有有效的略過碼。",
     "Your authenticator app is ready. Now generate rescue codes below, so you can still get a "
-    "bypass code if you lose your phone.":
-        "你的驗證器應用程式已設定好。請在下方產生救援碼，日後即使遺失手機，仍可取得略過碼。",
+    "bypass code if you lose your phone.": "你的驗證器應用程式已設定好。請在下方產生救援碼，日後即使遺失手機，仍可取得略過碼。",
     "That code does not match. Check the app and try again.": "代碼不符，請檢查應用程式後再試。",
     "QR code": "QR 碼",
     "The authenticator app was removed.": "已移除驗證器應用程式。",
     "Rescue codes": RESCUE,
     "Rescue Code": RESCUE,
-    "One of the codes you generated in advance, e.g. ABCD-EFGH-JKLM-NPQR.":
-        "你預先產生的其中一個救援碼，例如 ABCD-EFGH-JKLM-NPQR。",
+    "One of the codes you generated in advance, e.g. ABCD-EFGH-JKLM-NPQR.": "你預先產生的其中一個救援碼，例如 ABCD-EFGH-JKLM-NPQR。",
     "Enter one of your rescue codes.": "請輸入你的其中一個救援碼。",
     "That is too long for a rescue code.": "這不像救援碼，太長了。",
     "generated at": "產生時間",
@@ -178,17 +165,13 @@ ZH = {
     "Sign-in refused": "無法登入",
     "This portal is only for accounts of the university.": "本平台只供大學帳戶使用。",
     "Another Microsoft 365 account is already linked to this person on the portal, so you cannot "
-    "be signed in. Nothing was changed.":
-        "本平台上此用戶已連結另一個 Microsoft 365 帳戶，因此無法登入。沒有任何資料被更改。",
-    "Microsoft 365 did not tell us who you are, so you cannot be signed in.":
-        "Microsoft 365 沒有提供你的身分資料，因此無法登入。",
-    "Your account could not be set up on this portal. Nothing was changed.":
-        "無法在本平台建立你的帳戶。沒有任何資料被更改。",
+    "be signed in. Nothing was changed.": "本平台上此用戶已連結另一個 Microsoft 365 帳戶，因此無法登入。沒有任何資料被更改。",
+    "Microsoft 365 did not tell us who you are, so you cannot be signed in.": "Microsoft 365 沒有提供你的身分資料，因此無法登入。",
+    "Your account could not be set up on this portal. Nothing was changed.": "無法在本平台建立你的帳戶。沒有任何資料被更改。",
     "Skip to content": "跳至內容",
     "Verify with your CU Link Card": "以 CU Link 卡驗證",
     "A CU Link card, front and back. The serial number is printed in the marked box: on the "
-    "front under the photo, or at the back under the magnetic stripe.":
-        "CU Link 卡的正面及背面。序號印在標示的方框內：正面在相片下方，背面在磁帶下方。",
+    "front under the photo, or at the back under the magnetic stripe.": "CU Link 卡的正面及背面。序號印在標示的方框內：正面在相片下方，背面在磁帶下方。",
     "Where to find the serial number": "序號的位置",
     "VERIFY": "驗證",
     "Back": "返回",
@@ -197,13 +180,11 @@ ZH = {
     "You need to have your CU Link Card ready.": "請準備好你的 CU Link 卡。",
     "Enter the CU Link Serial Number, which can be found on the front or at the back of your "
     "CU Link card.": "輸入 CU Link 序號，序號印在 CU Link 卡的正面或背面。",
-    'Tick the checkbox before "I\'m not a robot" and follow the on-screen instructions.':
-        "勾選「我不是機器人」前的方格，並按畫面指示完成驗證。",
+    'Tick the checkbox before "I\'m not a robot" and follow the on-screen instructions.': "勾選「我不是機器人」前的方格，並按畫面指示完成驗證。",
     "Once the verification is passed, click GET BYPASS CODE.": "驗證通過後，按「取得略過碼」。",
     "START": "開始",
     "Verification passed": "驗證通過",
-    "Your CU Link card is verified. Click GET BYPASS CODE within %(minutes)s minute.":
-        "你的 CU Link 卡已通過驗證，請於 %(minutes)s 分鐘內按「取得略過碼」。",
+    "Your CU Link card is verified. Click GET BYPASS CODE within %(minutes)s minute.": "你的 CU Link 卡已通過驗證，請於 %(minutes)s 分鐘內按「取得略過碼」。",
     "GET BYPASS CODE": "取得略過碼",
     "The Bypass Code is generated.": "略過碼已產生。",
     "Bypass code: %(code)s": "略過碼：%(code)s",
@@ -223,13 +204,10 @@ ZH = {
     "DUO Bypass Code": "DUO 略過碼",
     "If you have problems with your mobile phone (forgot to bring it, it is broken, lost or "
     "stolen) and cannot give the 2nd factor to applications protected by DUO two-factor "
-    "authentication, you can generate a temporary bypass code by yourself and use it instead.":
-        "如你的手機出現問題（忘記攜帶、損壞、遺失或被盜），未能向受 DUO 雙重認證保護的應用程式"
-        "提供第二重驗證，你可自行產生臨時略過碼代替。",
-    "The Bypass Code can only be used for %(max_uses)s times within %(hours)s hours.":
-        "略過碼只可在 %(hours)s 小時內使用 %(max_uses)s 次。",
-    "Once the bypass code is expired, you need to generate another new bypass code.":
-        "略過碼過期後，你需要再產生新的略過碼。",
+    "authentication, you can generate a temporary bypass code by yourself and use it instead.": "如你的手機出現問題（忘記攜帶、損壞、遺失或被盜），未能向受 DUO 雙重認證保護的應用程式"
+    "提供第二重驗證，你可自行產生臨時略過碼代替。",
+    "The Bypass Code can only be used for %(max_uses)s times within %(hours)s hours.": "略過碼只可在 %(hours)s 小時內使用 %(max_uses)s 次。",
+    "Once the bypass code is expired, you need to generate another new bypass code.": "略過碼過期後，你需要再產生新的略過碼。",
     "Prerequisites": "事前準備",
     "You need to have either of these on hand for identity verification:": "你需要手上有以下其中一項作身分驗證：",
     "your CU Link Card, or": "你的 CU Link 卡，或",
@@ -259,13 +237,11 @@ ZH = {
     "Confirm": "確認",
     "Hello, %(name)s": "你好，%(name)s",
     "Lost, forgotten or broken your phone? Get a temporary bypass code to sign in to "
-    "applications protected by DUO two-factor authentication.":
-        "手機遺失、忘記攜帶或損壞？取得臨時略過碼，登入受 DUO 雙重認證保護的應用程式。",
+    "applications protected by DUO two-factor authentication.": "手機遺失、忘記攜帶或損壞？取得臨時略過碼，登入受 DUO 雙重認證保護的應用程式。",
     "My account (rescue codes, authenticator apps) needs a passcode from your authenticator app "
     "or a bypass code.": "「我的帳戶」（救援碼、驗證器應用程式）需要驗證器應用程式的通行碼或略過碼。",
     "Lost, forgotten or broken your phone? Here you can get a temporary bypass code to sign in "
-    "to applications protected by DUO two-factor authentication.":
-        "手機遺失、忘記攜帶或損壞？你可在這裏取得臨時略過碼，登入受 DUO 雙重認證保護的應用程式。",
+    "to applications protected by DUO two-factor authentication.": "手機遺失、忘記攜帶或損壞？你可在這裏取得臨時略過碼，登入受 DUO 雙重認證保護的應用程式。",
     "Helpdesk administration": "服務台管理",
     "Choose an authentication method": "選擇驗證方式",
     "A code from your authenticator app, or a bypass code.": "驗證器應用程式的代碼，或略過碼。",
@@ -276,9 +252,8 @@ ZH = {
     "Choose another method": "選擇其他方式",
     "Hello %(name)s,": "%(name)s 你好：",
     "A DUO bypass code was generated for you on the DUO Self-Service Portal. It can be used "
-    "%(uses)s times until %(expires)s. Any earlier bypass code no longer works.":
-        "DUO 自助服務平台已為你產生 DUO 略過碼，可於 %(expires)s 前使用 %(uses)s 次。"
-        "之前的略過碼已失效。",
+    "%(uses)s times until %(expires)s. Any earlier bypass code no longer works.": "DUO 自助服務平台已為你產生 DUO 略過碼，可於 %(expires)s 前使用 %(uses)s 次。"
+    "之前的略過碼已失效。",
     "If this was not you, contact the helpdesk at once.": "如這並非你本人的操作，請立即聯絡服務台。",
     'The authenticator app "%(device)s" was added to your account on the DUO Self-Service '
     "Portal.": "DUO 自助服務平台上你的帳戶新增了驗證器應用程式「%(device)s」。",
@@ -287,17 +262,15 @@ ZH = {
     "After too many wrong tries, checks of your %(proof)s on the DUO Self-Service Portal are "
     "locked until %(until)s.": "由於錯誤次數過多，DUO 自助服務平台上你的%(proof)s驗證已鎖定至 %(until)s。",
     "Development mode": "開發模式",
-    "Demo people, local sign-in and a local robot check. Not for real use.":
-        "示範用戶、本機登入及本機機器人檢查，並非正式使用。",
+    "Demo people, local sign-in and a local robot check. Not for real use.": "示範用戶、本機登入及本機機器人檢查，並非正式使用。",
     "Need help? Contact %(contact)s.": "需要協助？請聯絡%(contact)s。",
     "Language": "語言",
     "Sign in with Microsoft 365 (O365)": "以 Microsoft 365 (O365) 登入",
     "Sign out": "登出",
     "Your rescue codes": "你的救援碼",
     "Keep these codes somewhere safe, away from your phone: print them, download them or copy "
-    "them now. They will not be shown again. Each code works once to get a bypass code.":
-        "請將這些代碼存放在安全的地方，不要與手機放在一起：立即列印、下載或複製。"
-        "這些代碼不會再次顯示。每個代碼可使用一次以取得略過碼。",
+    "them now. They will not be shown again. Each code works once to get a bypass code.": "請將這些代碼存放在安全的地方，不要與手機放在一起：立即列印、下載或複製。"
+    "這些代碼不會再次顯示。每個代碼可使用一次以取得略過碼。",
     "Print": "列印",
     "DUO Self-Service Portal rescue codes": "DUO 自助服務平台救援碼",
     "Download": "下載",
@@ -311,9 +284,8 @@ ZH = {
     "SUBMIT": "提交",
     "Sign-in did not work": "登入未能完成",
     "Microsoft 365 sign-in could not be completed: the page may have been open too long, been "
-    "reloaded, or the sign-in was refused. Nothing was changed. Please try again.":
-        "未能完成 Microsoft 365 登入：頁面可能開啟太久、被重新載入，或登入被拒絕。"
-        "沒有任何資料被更改，請再試一次。",
+    "reloaded, or the sign-in was refused. Nothing was changed. Please try again.": "未能完成 Microsoft 365 登入：頁面可能開啟太久、被重新載入，或登入被拒絕。"
+    "沒有任何資料被更改，請再試一次。",
     "You will be taken to Microsoft 365 to sign in.": "你將會前往 Microsoft 365 登入。",
     "Sign-in cancelled": "已取消登入",
     "You cancelled the sign-in. Nothing was changed.": "你已取消登入，沒有任何資料被更改。",
@@ -322,17 +294,13 @@ ZH = {
 # Plurals: Chinese has one form.
 ZH_PLURAL = {
     "Wrong passcode. %(count)d try left.": "通行碼錯誤。尚餘 %(count)d 次機會。",
-    "That serial number does not match your CU Link card. %(count)d try left.":
-        "序號與你的 CU Link 卡不符。尚餘 %(count)d 次機會。",
+    "That serial number does not match your CU Link card. %(count)d try left.": "序號與你的 CU Link 卡不符。尚餘 %(count)d 次機會。",
     "That rescue code is not right. %(count)d try left.": "救援碼不正確。尚餘 %(count)d 次機會。",
-    "Your bypass code can be used %(uses)s more time, until %(expires)s.":
-        "你的略過碼尚可使用 %(uses)s 次，有效至 %(expires)s。",
+    "Your bypass code can be used %(uses)s more time, until %(expires)s.": "你的略過碼尚可使用 %(uses)s 次，有效至 %(expires)s。",
     "You have %(count)s unused rescue code.": "你有 %(count)s 個未使用的救援碼。",
     "A new set of %(count)s rescue code was generated for you on the DUO Self-Service Portal. "
-    "Your earlier rescue codes no longer work.":
-        "DUO 自助服務平台已為你產生一組共 %(count)s 個新的救援碼，之前的救援碼已失效。",
-    "Your CU Link card is verified. Click GET BYPASS CODE within %(minutes)s minute.":
-        "你的 CU Link 卡已通過驗證，請於 %(minutes)s 分鐘內按「取得略過碼」。",
+    "Your earlier rescue codes no longer work.": "DUO 自助服務平台已為你產生一組共 %(count)s 個新的救援碼，之前的救援碼已失效。",
+    "Your CU Link card is verified. Click GET BYPASS CODE within %(minutes)s minute.": "你的 CU Link 卡已通過驗證，請於 %(minutes)s 分鐘內按「取得略過碼」。",
 }
 
 

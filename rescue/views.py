@@ -36,6 +36,4 @@ def submit(request):
 def generate(request):
     """A new set, shown once: this response is the only place the codes exist."""
     codes = RescueCode.objects.generate(request.user)
-    response = render(request, "rescue/codes.html", {"codes": codes})
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "rescue/codes.html", {"codes": codes})

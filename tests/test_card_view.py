@@ -1,0 +1,137 @@
+"""CU Link Serial Number and "I'm not a robot" (the card path, step ii and iii)."""
+
+from unittest import mock
+from urllib.error import URLError
+
+import pytest
+from django_recaptcha.client import RecaptchaResponse
+
+from bypass.models import CardCheck
+from duoportal.models import CULinkCard, ProofLock
+from duoportal.secondfactor import CARD_CHECK_KEY
+
+pytestmark = pytest.mark.django_db
+
+URL = "/bypass-code/card/check/"
+SUBMIT = "django_recaptcha.fields.client.submit"
+
+
+@pytest.fixture
+def alice_card(client, alice):
+    client.force_login(alice)
+    return CULinkCard.objects.create(user=alice, serial="51002345")
+
+
+@pytest.fixture
+def recaptcha(settings):
+    """Real reCAPTCHA keys: the django-recaptcha field, with Google's verify call patched."""
+    settings.RECAPTCHA_PUBLIC_KEY = "site-key-for-tests"
+    settings.RECAPTCHA_PRIVATE_KEY = "secret-key-for-tests"
+    with mock.patch(SUBMIT, return_value=RecaptchaResponse(is_valid=True)) as submit:
+        yield submit
+
+
+def post(client, serial="51002345", robot=True):
+    data = {"serial": serial}
+    if robot:
+        data["robot"] = "on"
+    return client.post(URL, data)
+
+
+def test_it_asks_for_the_serial_with_a_drawing_of_the_card(client, alice_card):
+    text = client.get(URL).text
+    assert "CU Link Serial Number" in text
+    assert "/static/img/culink-card.svg" in text
+    assert "I&#x27;m not a robot (local development check" in text
+
+
+def test_it_passes_a_right_serial_to_get_bypass_code(client, alice, alice_card):
+    response = post(client, "5100 2345")
+    assert response["Location"] == "/bypass-code/card/verified/"
+    assert CardCheck.objects.filter(user=alice, used_at=None).count() == 1
+    assert CARD_CHECK_KEY in client.session
+
+
+def test_it_says_a_wrong_serial_and_tries_left(client, alice_card):
+    response = post(client, "51002346")
+    assert "does not match your CU Link card. 9 tries left." in response.text
+    assert not CardCheck.objects.exists()
+
+
+def test_it_says_there_is_no_card_on_record(client, alice):
+    client.force_login(alice)
+    assert "no valid CU Link card on record" in post(client).text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"status": "lost"}, "reported lost or is no longer valid"),
+        ({"expires_on": "2020-01-31"}, "This CU Link card has expired."),
+    ],
+)
+def test_it_refuses_a_lost_or_expired_card_with_the_helpdesk(client, alice_card, change, message):
+    CULinkCard.objects.filter(pk=alice_card.pk).update(**change)
+    text = post(client).text
+    assert message in text
+    assert "helpdesk" in text
+
+
+def test_it_wants_the_box_ticked_and_counts_no_failure(client, alice, alice_card):
+    response = post(client, robot=False)
+    assert "Tick the box &quot;I&#x27;m not a robot&quot;." in response.text
+    assert not ProofLock.objects.filter(user=alice).exists()
+    assert not CardCheck.objects.exists()
+
+
+def test_it_says_until_when_it_is_locked(client, alice_card):
+    for _ in range(10):
+        response = post(client, "00000000")
+    assert "Too many wrong serial numbers. Try again after" in response.text
+    assert "Too many wrong serial numbers" in post(client).text
+    assert not CardCheck.objects.exists()
+
+
+@pytest.mark.parametrize("serial", ["", "5100\x002345", "x" * 65, "５１００２３４５"])
+def test_it_refuses_malformed_serials_clearly(client, alice_card, serial):
+    response = post(client, serial)
+    assert response.status_code == 200
+    assert 'class="error"' in response.text
+    assert not CardCheck.objects.exists()
+
+
+def test_it_uses_recaptcha_when_keys_are_set(client, alice_card, recaptcha):
+    text = client.get(URL).text
+    assert 'class="g-recaptcha"' in text and 'data-sitekey="site-key-for-tests"' in text
+    assert "<script>" not in text  # django-recaptcha's inline script is overridden.
+
+    response = client.post(URL, {"serial": "51002345", "g-recaptcha-response": "token"})
+
+    assert response["Location"] == "/bypass-code/card/verified/"
+    assert recaptcha.call_args.kwargs["recaptcha_response"] == "token"
+
+
+def test_it_refuses_a_failed_or_reused_recaptcha(client, alice, alice_card, recaptcha):
+    recaptcha.return_value = RecaptchaResponse(False, ["timeout-or-duplicate"])
+    response = client.post(URL, {"serial": "51002345", "g-recaptcha-response": "old"})
+    assert "check failed or expired. Tick the box again." in response.text
+    assert not CardCheck.objects.exists()
+
+
+def test_it_refuses_a_missing_recaptcha(client, alice_card, recaptcha):
+    response = client.post(URL, {"serial": "51002345"})
+    assert "Tick the box" in response.text
+    recaptcha.assert_not_called()
+
+
+@pytest.mark.parametrize("error", [URLError("unreachable"), TimeoutError(), ValueError("junk")])
+def test_it_says_try_again_when_google_cannot_be_reached(client, alice_card, recaptcha, error):
+    recaptcha.side_effect = error
+    response = client.post(URL, {"serial": "51002345", "g-recaptcha-response": "token"})
+    assert response.status_code == 200
+    assert "verification is unavailable just now. Please try again." in response.text
+    assert not CardCheck.objects.exists()
+
+
+def test_it_needs_a_signed_in_person(client):
+    assert client.get(URL)["Location"].startswith("/accounts/login/")

@@ -1,0 +1,114 @@
+"""GET BYPASS CODE (the card path, step iv and v) and the code screen."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from bypass.models import BypassCode, CardCheck
+from duoportal.models import CULinkCard
+
+pytestmark = pytest.mark.django_db
+
+VERIFIED = "/bypass-code/card/verified/"
+ISSUE = "/bypass-code/card/code/"
+
+
+@pytest.fixture
+def checked(client, alice):
+    """Alice, signed in, whose card check just passed."""
+    client.force_login(alice)
+    CULinkCard.objects.create(user=alice, serial="51002345")
+    response = client.post("/bypass-code/card/check/", {"serial": "51002345", "robot": "on"})
+    assert response["Location"] == VERIFIED
+    return client
+
+
+def token(client):
+    return client.session["card_check_token"]
+
+
+def test_it_shows_get_bypass_code_after_the_check(checked):
+    text = checked.get(VERIFIED).text
+    assert "Verification passed" in text
+    assert "GET BYPASS CODE" in text
+    assert "within 5 minutes" in text
+
+
+def test_it_shows_the_code_once_with_expiry_and_uses_left(checked, alice):
+    response = checked.post(ISSUE, {"token": token(checked)})
+
+    code = BypassCode.objects.get(user=alice)
+    plaintext = response.context["plaintext"]
+    assert "The Bypass Code is generated." in response.text
+    assert f'{plaintext[:3]}</span><span class="group">{plaintext[3:6]}' in response.text
+    assert timezone.localtime(code.expires_at).strftime("%Y-%m-%d %H:%M HKT") in response.text
+    assert "<dd>20</dd>" in response.text
+    assert "Enter a Passcode" in response.text and "Log In" in response.text
+    assert "no-store" in response["Cache-Control"]
+    assert code.via == "culink"
+    assert BypassCode.objects.redeem(alice, plaintext)
+
+
+def test_it_never_keeps_the_code_in_the_session(checked):
+    plaintext = checked.post(ISSUE, {"token": token(checked)}).context["plaintext"]
+    assert plaintext not in str(dict(checked.session))
+    assert plaintext not in checked.get("/").text
+    assert plaintext not in checked.get(VERIFIED, follow=True).text
+
+
+def test_it_e_mails_the_person_without_the_code(checked, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        plaintext = checked.post(ISSUE, {"token": token(checked)}).context["plaintext"]
+    assert mail.outbox[-1].subject == "A bypass code was generated for you"
+    assert plaintext not in mail.outbox[-1].body
+
+
+def test_it_makes_one_code_per_check_however_often_it_is_posted(checked, alice):
+    check = token(checked)
+    assert checked.post(ISSUE, {"token": check}).status_code == 200
+
+    again = checked.post(ISSUE, {"token": check}, follow=True)
+
+    assert "Your card check has expired or was used." in again.text
+    assert BypassCode.objects.filter(user=alice).count() == 1
+
+
+def test_it_refuses_a_check_older_than_five_minutes(checked, alice):
+    check = token(checked)
+    with time_machine.travel(timezone.now() + timedelta(minutes=5, seconds=1)):
+        assert checked.get(VERIFIED)["Location"] == "/bypass-code/card/check/"
+        response = checked.post(ISSUE, {"token": check})
+    assert response["Location"] == "/bypass-code/card/check/"
+    assert not BypassCode.objects.filter(user=alice).exists()
+
+
+def test_it_cannot_be_reached_without_a_check(client, alice):
+    client.force_login(alice)
+    assert client.get(VERIFIED)["Location"] == "/bypass-code/card/check/"
+    assert client.post(ISSUE, {"token": "guess"})["Location"] == "/bypass-code/card/check/"
+    assert not BypassCode.objects.exists()
+
+
+def test_it_refuses_another_persons_check(checked, client, bob):
+    check = token(checked)
+    client.force_login(bob)
+    session = client.session
+    session["card_check_token"] = check
+    session.save()
+    assert client.post(ISSUE, {"token": check})["Location"] == "/bypass-code/card/check/"
+    assert not BypassCode.objects.exists()
+    assert CardCheck.objects.get(token=check).used_at is None
+
+
+def test_it_refuses_a_token_from_an_older_page(checked, alice):
+    old = token(checked)
+    checked.post("/bypass-code/card/check/", {"serial": "51002345", "robot": "on"})
+    assert checked.post(ISSUE, {"token": old})["Location"] == "/bypass-code/card/check/"
+    assert not BypassCode.objects.filter(user=alice).exists()
+
+
+def test_it_refuses_get(checked):
+    assert checked.get(ISSUE).status_code == 405
