@@ -1,5 +1,6 @@
 """Bypass codes: 9 digits, good for 20 uses within 12 hours (settings)."""
 
+import re
 import secrets
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from duoportal.results import CheckResult, Reason
 from rescue.models import RescueCode
 
 CODE_PATTERN = r"[0-9]{9}"
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 SUPERSEDED = "superseded by a new code"
 
 
@@ -187,21 +189,19 @@ class CardCheckManager(models.Manager):
             return result, None
         return result, self.create(user=user, token=secrets.token_urlsafe(24))
 
-    def use(self, user, token):
-        if not isinstance(token, str) or not token or len(token) > 64:
-            return False
+    def _fresh(self, user, token):
+        # A posted token is checked before any query: PostgreSQL rejects NUL bytes.
+        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+            return self.none()
         fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
-        return bool(
-            self.filter(
-                user=user, token=token, used_at__isnull=True, created_at__gt=fresh_since
-            ).update(used_at=timezone.now())
-        )
+        return self.filter(user=user, token=token, used_at__isnull=True, created_at__gt=fresh_since)
+
+    def use(self, user, token):
+        """Use the check up: one conditional UPDATE, so only one request ever can."""
+        return bool(self._fresh(user, token).update(used_at=timezone.now()))
 
     def is_fresh(self, user, token):
-        fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
-        return self.filter(
-            user=user, token=token, used_at__isnull=True, created_at__gt=fresh_since
-        ).exists()
+        return self._fresh(user, token).exists()
 
 
 class CardCheck(models.Model):

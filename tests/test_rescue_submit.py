@@ -1,0 +1,79 @@
+"""The rescue path: START, the rescue code, SUBMIT, the code."""
+
+import pytest
+
+from bypass.models import BypassCode
+from rescue.models import RescueCode
+
+pytestmark = pytest.mark.django_db
+
+URL = "/bypass-code/rescue/code/"
+
+
+@pytest.fixture
+def codes(client, alice):
+    client.force_login(alice)
+    return RescueCode.objects.generate(alice)
+
+
+def test_it_explains_and_starts(client, alice):
+    client.force_login(alice)
+    text = client.get("/bypass-code/rescue/").text
+    assert "You need to have your pre-generated Rescue Code ready." in text
+    assert f'href="{URL}">START</a>' in text
+    assert "SUBMIT" in client.get(URL).text
+
+
+def test_it_gives_a_bypass_code_for_a_rescue_code(client, alice, codes):
+    response = client.post(URL, {"code": codes[0].lower().replace("-", " ")})
+
+    assert "The Bypass Code is generated." in response.text
+    assert "no-store" in response["Cache-Control"]
+    assert response.context["rescue_codes_left"] == 4
+    assert BypassCode.objects.get(user=alice).via == "rescue"
+    assert BypassCode.objects.redeem(alice, response.context["plaintext"])
+
+
+def test_it_refuses_a_used_rescue_code(client, alice, codes):
+    client.post(URL, {"code": codes[0]})
+    response = client.post(URL, {"code": codes[0]})
+    assert "That rescue code has already been used." in response.text
+    assert BypassCode.objects.filter(user=alice).count() == 1
+
+
+def test_it_refuses_a_code_of_an_older_set(client, alice, codes):
+    RescueCode.objects.generate(alice)
+    response = client.post(URL, {"code": codes[1]})
+    assert "replaced by a newer set" in response.text
+    assert not BypassCode.objects.exists()
+
+
+def test_it_says_a_wrong_code_and_tries_left(client, codes):
+    response = client.post(URL, {"code": "ABCD-EFGH-JKLM-NPQR"})
+    assert "That rescue code is not right. 9 tries left." in response.text
+
+
+def test_it_says_until_when_it_is_locked(client, alice, codes):
+    for _ in range(10):
+        response = client.post(URL, {"code": "ABCD-EFGH-JKLM-NPQR"})
+    assert "Too many wrong rescue codes. Try again after" in response.text
+    assert "Too many wrong rescue codes" in client.post(URL, {"code": codes[0]}).text
+    assert RescueCode.objects.unused_count(alice) == 5
+
+
+def test_it_tells_someone_without_codes_what_to_do(client, alice):
+    client.force_login(alice)
+    response = client.post(URL, {"code": "ABCD-EFGH-JKLM-NPQR"})
+    assert "You have no unused rescue codes. Use your CU Link card instead" in response.text
+
+
+@pytest.mark.parametrize("typed", ["", "x" * 65, "ABCD\x00EFGH"])
+def test_it_refuses_malformed_input_clearly(client, codes, typed):
+    response = client.post(URL, {"code": typed})
+    assert response.status_code == 200
+    assert 'class="error"' in response.text
+    assert not BypassCode.objects.exists()
+
+
+def test_it_needs_a_signed_in_person(client):
+    assert client.get(URL)["Location"].startswith("/accounts/login/")
