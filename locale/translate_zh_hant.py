@@ -310,6 +310,7 @@ def main():
     po.metadata["Language"] = "zh_Hant"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    po.metadata_is_fuzzy = False
     missing = []
     for entry in po:
         if entry.obsolete:
