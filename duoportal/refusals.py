@@ -12,8 +12,9 @@ def _until(result):
     return formats.time_format(timezone.localtime(result.locked_until), "H:i")
 
 
-def _tries(message_one, message_many, result):
-    return ngettext(message_one, message_many, result.tries_left) % {"count": result.tries_left}
+def _tries(message, result):
+    # `message` comes from ngettext at the call site, where makemessages finds it.
+    return message % {"count": result.tries_left}
 
 
 def passcode(result):
@@ -28,7 +29,12 @@ def passcode(result):
     if result.reason == Reason.NO_CODE:
         return _("You have no live bypass code or authenticator app. Get a bypass code first.")
     return _tries(
-        "Wrong passcode. %(count)d try left.", "Wrong passcode. %(count)d tries left.", result
+        ngettext(
+            "Wrong passcode. %(count)d try left.",
+            "Wrong passcode. %(count)d tries left.",
+            result.tries_left,
+        ),
+        result,
     )
 
 
@@ -48,8 +54,11 @@ def card(result):
     if result.reason == Reason.EXPIRED:
         return _("This CU Link card has expired. Contact %(contact)s.") % contact
     return _tries(
-        "That serial number does not match your CU Link card. %(count)d try left.",
-        "That serial number does not match your CU Link card. %(count)d tries left.",
+        ngettext(
+            "That serial number does not match your CU Link card. %(count)d try left.",
+            "That serial number does not match your CU Link card. %(count)d tries left.",
+            result.tries_left,
+        ),
         result,
     )
 
@@ -69,7 +78,10 @@ def rescue(result):
             "%(contact)s."
         ) % {"contact": settings.HELPDESK_CONTACT}
     return _tries(
-        "That rescue code is not right. %(count)d try left.",
-        "That rescue code is not right. %(count)d tries left.",
+        ngettext(
+            "That rescue code is not right. %(count)d try left.",
+            "That rescue code is not right. %(count)d tries left.",
+            result.tries_left,
+        ),
         result,
     )

@@ -28,3 +28,53 @@ def screenshot_dir(tmp_path):
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def sign_in(page, portal_url, username, password):
+    """From the portal's home page through the identity provider and back."""
+    page.goto(portal_url + "/")
+    page.locator("form[action*='/accounts/microsoft/login/'] button").click()
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("button[type=submit]").click()
+
+
+def tab_to(page, locator, limit=60):
+    """Move focus with the Tab key alone until `locator` has it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {locator}")
+
+
+def accessibility_violations(page):
+    """axe-core's violations on the current page, with its default rules ("" when none)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return results.generate_report() if results.violations_count else ""
+
+
+class Screens:
+    """Saves a numbered screenshot of each screen, and checks it with axe-core."""
+
+    def __init__(self, page, folder, prefix):
+        self.page, self.folder, self.prefix, self.count = page, folder, prefix, 0
+        self.violations = {}
+        self.csp_errors = []
+        page.on("console", self._console)
+
+    def _console(self, message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.csp_errors.append(message.text)
+
+    def __call__(self, name):
+        self.count += 1
+        self.page.wait_for_load_state()
+        self.page.screenshot(
+            path=self.folder / f"{self.prefix}-{self.count:02d}-{name}.png", full_page=True
+        )
+        report = accessibility_violations(self.page)
+        if report:
+            self.violations[name] = report

@@ -61,8 +61,12 @@ def test_refusals_are_in_the_persons_language(client, alice):
 def test_every_message_has_a_translation():
     text = PO.read_text("utf-8")
     entries = text.split("\n\n")[1:]  # The first entry is the header.
-    untranslated = [e for e in entries if re.search(r'^msgstr(\[0\])? ""$', e, re.M)
-                    and not re.search(r'^msgstr(\[0\])? ""\n"', e, re.M)]
+    untranslated = [
+        e
+        for e in entries
+        if re.search(r'^msgstr(\[0\])? ""$', e, re.M)
+        and not re.search(r'^msgstr(\[0\])? ""\n"', e, re.M)
+    ]
     assert not untranslated
     assert "#, fuzzy" not in text
 
@@ -72,6 +76,9 @@ def test_the_compiled_catalogue_is_up_to_date():
         catalogue = gettext.GNUTranslations(mo)
     pairs = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', PO.read_text("utf-8"), re.M)
     assert len(pairs) > 100
-    stale = [msgid for msgid, msgstr in pairs
-             if catalogue.gettext(msgid.replace('\\"', '"')) != msgstr.replace('\\"', '"')]
+    stale = [
+        msgid
+        for msgid, msgstr in pairs
+        if catalogue.gettext(msgid.replace('\\"', '"')) != msgstr.replace('\\"', '"')
+    ]
     assert not stale
