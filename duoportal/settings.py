@@ -191,7 +191,7 @@ TOTP_ENCRYPTION_KEYS = required("list", "TOTP_ENCRYPTION_KEYS", [])
 # The name an authenticator app shows beside the person's codes.
 TOTP_ISSUER = env.str("TOTP_ISSUER", default="DUO Self-Service Portal")
 # Where a person with neither card nor rescue code, or a refused sign-in, turns.
-HELPDESK_CONTACT = env.str("HELPDESK_CONTACT", default="the IT helpdesk, +852 0000 0000")
+HELPDESK_CONTACT = env.str("HELPDESK_CONTACT", default="helpdesk@example.edu, +852 0000 0000")
 
 # Content-Security-Policy: no inline script or style anywhere in the portal;
 # only reCAPTCHA's script and frame come from another host. Forms may also
