@@ -41,6 +41,14 @@ def production_sign_in(app_configs, **kwargs):
                 id="duoportal.E002",
             )
         )
+    if not (settings.RECAPTCHA_PUBLIC_KEY and settings.RECAPTCHA_PRIVATE_KEY):
+        errors.append(
+            Error(
+                "RECAPTCHA_PUBLIC_KEY and RECAPTCHA_PRIVATE_KEY must be set in production: "
+                'without them the card path has no "I\'m not a robot" check.',
+                id="duoportal.E004",
+            )
+        )
     for key in settings.TOTP_ENCRYPTION_KEYS:
         try:
             Fernet(key)

@@ -110,6 +110,7 @@ def test_it_refuses_an_unknown_environment_name():
         ("MICROSOFT_GRAPH_URL", "http://localhost:8001", "duoportal.E001"),
         ("MICROSOFT_TENANT_ID", "common", "duoportal.E002"),
         ("TOTP_ENCRYPTION_KEYS", "not-a-key", "duoportal.E003"),
+        ("RECAPTCHA_PUBLIC_KEY", "", "duoportal.E004"),
     ],
 )
 def test_it_refuses_unsafe_sign_in_settings_in_production(name, value, error):
