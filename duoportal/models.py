@@ -15,7 +15,7 @@ from django.contrib.auth import models as auth_models
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -168,54 +168,52 @@ class ProofLockManager(models.Manager):
 
         Every refusal except `locked` counts as a failure; a success resets
         the count. While locked, `check` is not called, so no hash is computed.
+        Attempts of one person at one kind of proof take turns on the lock's
+        row, so however many race, at most ten guesses are ever checked
+        before the lock, on any number of app servers.
         """
-        locked_until = self.locked_until(user, kind)
-        if locked_until:
-            AuditEvent.objects.record(action, subject=user, actor=user, outcome=Reason.LOCKED)
-            return CheckResult(Reason.LOCKED, tries_left=0, locked_until=locked_until)
-
-        result = check()
+        if not user.is_active:
+            # A disabled person has nothing usable, whoever asks (views, the API).
+            AuditEvent.objects.record(action, subject=user, actor=user, outcome="inactive")
+            return CheckResult(Reason.NO_CODE)
+        self.get_or_create(user=user, kind=kind)
         with transaction.atomic():
+            lock = self.select_for_update().get(user=user, kind=kind)
+            now = timezone.now()
+            if lock.locked_until and lock.locked_until > now:
+                AuditEvent.objects.record(action, subject=user, actor=user, outcome=Reason.LOCKED)
+                return CheckResult(Reason.LOCKED, tries_left=0, locked_until=lock.locked_until)
+            result = check()
             AuditEvent.objects.record(action, subject=user, actor=user, outcome=result.reason)
-            if result.accepted:
-                self.filter(user=user, kind=kind, failures__gt=0).update(failures=0)
-                result = replace(result, tries_left=settings.PROOF_MAX_FAILURES)
-            else:
-                tries_left, locked_until = self._count_failure(user, kind)
-                result = replace(result, tries_left=tries_left, locked_until=locked_until)
+            result = self._count(lock, result, now)
         if result.accepted and kind != ProofLock.Kind.PASSCODE:
             # Someone who just proved themselves another way must be able to
             # use the bypass code they are about to get.
             self.unlock(user, ProofLock.Kind.PASSCODE, by=None, why=f"{kind} proof")
         return result
 
-    def _count_failure(self, user, kind):
-        lock, _ = self.get_or_create(user=user, kind=kind)
-        now = timezone.now()
-        # One UPDATE adds the failure in the database, so racing guesses on
-        # any number of app servers are all counted. A guess that raced the
-        # one that locked is not counted into the lock's window: it would only
-        # shorten the next person's ten tries.
-        counted = (
-            self.filter(pk=lock.pk).exclude(locked_until__gt=now).update(failures=F("failures") + 1)
-        )
-        # Reading back in the same transaction is exact: on PostgreSQL this
-        # transaction now holds the row lock; SQLite runs one writer at a time.
-        failures, locked_until = (
-            self.filter(pk=lock.pk).values_list("failures", "locked_until").get()
-        )
-        if not counted:
-            return 0, locked_until
+    def _count(self, lock, result, now):
+        # Exact without F(): this transaction holds the row (select_for_update
+        # on PostgreSQL; on SQLite one writer at a time).
         maximum = settings.PROOF_MAX_FAILURES
+        if result.accepted:
+            if lock.failures:
+                self.filter(pk=lock.pk).update(failures=0)
+            return replace(result, tries_left=maximum)
+        failures = lock.failures + 1
         if failures < maximum:
-            return maximum - failures, None
+            self.filter(pk=lock.pk).update(failures=failures)
+            return replace(result, tries_left=maximum - failures)
         until = now + settings.PROOF_LOCKOUT
         self.filter(pk=lock.pk).update(failures=0, locked_until=until)
         AuditEvent.objects.record(
-            AuditEvent.Action.PROOF_LOCK, subject=user, outcome=kind, until=until.isoformat()
+            AuditEvent.Action.PROOF_LOCK,
+            subject=lock.user,
+            outcome=lock.kind,
+            until=until.isoformat(),
         )
-        notify(user, "locked", proof=ProofLock.Kind(kind).label, until=until)
-        return 0, until
+        notify(lock.user, "locked", proof=ProofLock.Kind(lock.kind).label, until=until)
+        return replace(result, tries_left=0, locked_until=until)
 
     def unlock(self, user, kind, *, by, why=""):
         """Lift a lock and forget counted failures. Returns whether anything changed."""
