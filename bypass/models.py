@@ -46,11 +46,12 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         plaintext = f"{secrets.randbelow(10**9):09d}"
         # Hash before the transaction: it is the slow part and needs no lock.
         code_hash = hash_code(plaintext)
-        now = timezone.now()
         with transaction.atomic():
             # Two issues for one person queue on the person's row, so the
             # second supersedes the first instead of both staying live.
             get_user_model().objects.lock(user)
+            # Read after the lock, so the live code is also the newest one.
+            now = timezone.now()
             superseded = self.filter(user=user, revoked_at__isnull=True).update(
                 revoked_at=now, revoked_reason=SUPERSEDED
             )
@@ -89,6 +90,9 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         double-submitted GET BYPASS CODE cannot make a second code.
         """
         with transaction.atomic():
+            # The person's row first, as in issue() and RescueCode.generate():
+            # one order of locks, so no deadlock on PostgreSQL.
+            get_user_model().objects.lock(user)
             if not CardCheck.objects.use(user, token):
                 return None
             return self.issue(user, via=BypassCode.Via.CULINK)
@@ -99,6 +103,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         One transaction: a rescue code is never spent without a bypass code.
         """
         with transaction.atomic():
+            get_user_model().objects.lock(user)
             result = RescueCode.objects.redeem(user, text)
             if not result:
                 return result, None
@@ -132,7 +137,12 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         return self.redeem(user, passcode), "bypass"
 
     def _use(self, user, passcode):
-        latest = self.filter(user=user).order_by("-created_at", "-pk").first()
+        # The unrevoked code first (there is at most one), then the last revoked.
+        latest = (
+            self.filter(user=user)
+            .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-pk")
+            .first()
+        )
         typed = normalize(passcode, CODE_PATTERN)
         if latest is None or typed is None or not code_matches(latest.code_hash, typed):
             live = latest is not None and latest.is_live

@@ -177,3 +177,14 @@ def test_it_shows_the_live_code_without_its_plaintext(alice):
 def test_it_makes_different_codes(alice):
     codes = {BypassCode.objects.issue(alice, via="culink")[1] for _ in range(5)}
     assert len(codes) == 5
+
+
+def test_it_checks_the_live_code_even_when_an_older_one_looks_newer(alice):
+    # Clock skew between app servers, or two issues racing: the live code is
+    # not necessarily the one with the latest issue time.
+    first, old = BypassCode.objects.issue(alice, via="culink")
+    live, plaintext = BypassCode.objects.issue(alice, via="culink")
+    BypassCode.objects.filter(pk=live.pk).update(created_at=first.created_at - timedelta(hours=1))
+
+    assert BypassCode.objects.redeem(alice, plaintext)
+    assert BypassCode.objects.redeem(alice, old).reason == Reason.WRONG_CODE

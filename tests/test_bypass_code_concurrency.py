@@ -51,3 +51,20 @@ def test_it_locks_once_when_the_tenth_guess_races_others(alice):
         >= 1
     )
     assert alice.audit_events.filter(action="proof_lock").count() == 1
+
+
+def test_the_live_code_works_after_issues_race(alice):
+    issued = race(10, lambda: BypassCode.objects.issue(alice, via="culink"))
+
+    live = BypassCode.objects.live_for(alice)
+    plaintext = next(text for code, text in issued if code.pk == live.pk)
+    assert BypassCode.objects.redeem(alice, plaintext)
+
+
+def test_rescue_submits_and_a_new_set_do_not_deadlock(alice):
+    from rescue.models import RescueCode
+
+    codes = RescueCode.objects.generate(alice)
+    calls = [lambda c=c: BypassCode.objects.issue_with_rescue_code(alice, c) for c in codes]
+    calls += [lambda: RescueCode.objects.generate(alice)] * 5
+    race(len(calls), lambda: calls.pop()())
