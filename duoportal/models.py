@@ -123,6 +123,7 @@ class AuditEvent(models.Model):
         TOTP_USE = "totp_use", _("authenticator code used")
         DEVICE_ADD = "device_add", _("authenticator added")
         DEVICE_REMOVE = "device_remove", _("authenticator removed")
+        ADMIN_CHANGE = "admin_change", _("changed in admin")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
@@ -365,7 +366,8 @@ class CULinkCard(models.Model):
         verbose_name_plural = _("CU Link cards")
 
     def __str__(self):
-        return self.serial
+        # Not the serial: this text lands in admin's history and messages.
+        return f"{self.user} card #{self.pk}"
 
     def save(self, *args, **kwargs):
         self.serial = normalize_serial(self.serial) or self.serial

@@ -1,7 +1,8 @@
 import pytest
+from django.contrib.admin.models import LogEntry
 
 from bypass.models import BypassCode
-from duoportal.models import ProofLock
+from duoportal.models import CULinkCard, ProofLock
 from rescue.models import RescueCode
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +72,61 @@ def test_it_lets_helpdesk_unlock_a_proof(helpdesk, alice, helen):
     assert "1 unlocked." in response.content.decode()
     assert ProofLock.objects.locked_until(alice, "passcode") is None
     assert alice.audit_events.get(action="proof_unlock").actor == helen
+
+
+def test_it_never_lets_helpdesk_grant_staff_or_superuser(helpdesk, helen, alice):
+    for person in (helen, alice):
+        page = helpdesk.get(f"/admin/duoportal/user/{person.pk}/change/").text
+        assert 'name="is_superuser"' not in page and 'name="is_staff"' not in page
+        helpdesk.post(
+            f"/admin/duoportal/user/{person.pk}/change/",
+            {
+                "username": person.username,
+                "is_active": "on",
+                "is_superuser": "on",
+                "is_staff": "on",
+                "cards-TOTAL_FORMS": "0",
+                "cards-INITIAL_FORMS": "0",
+            },
+        )
+        person.refresh_from_db()
+    assert not helen.is_superuser
+    assert not alice.is_superuser and not alice.is_staff
+
+
+def test_it_records_helpdesk_card_changes_without_the_serial(helpdesk, helen, alice):
+    helpdesk.post(
+        "/admin/duoportal/culinkcard/add/",
+        {"user": alice.pk, "serial": "51002345", "status": "active"},
+    )
+    card = CULinkCard.objects.get()
+    helpdesk.post(
+        f"/admin/duoportal/culinkcard/{card.pk}/change/",
+        {"user": alice.pk, "serial": "51002345", "status": "lost"},
+    )
+
+    events = alice.audit_events.filter(action="admin_change").order_by("pk")
+    assert [(e.outcome, e.detail["status"], e.actor) for e in events] == [
+        ("added", "active", helen),
+        ("changed", "lost", helen),
+    ]
+    assert "51002345" not in str(list(events.values()))
+    assert "51002345" not in str(list(LogEntry.objects.values_list("object_repr", flat=True)))
+
+
+def test_it_records_helpdesk_changes_to_a_person(helpdesk, helen, alice):
+    helpdesk.post(
+        f"/admin/duoportal/user/{alice.pk}/change/",
+        {
+            "username": alice.username,
+            "display_name": "Alice C",
+            "is_active": "",
+            "cards-TOTAL_FORMS": "0",
+            "cards-INITIAL_FORMS": "0",
+        },
+    )
+    alice.refresh_from_db()
+    assert not alice.is_active
+    event = alice.audit_events.get(action="admin_change")
+    assert event.actor == helen
+    assert set(event.detail["fields"]) >= {"display_name", "is_active"}

@@ -19,9 +19,9 @@ def card(alice):
 
 def test_it_stores_serials_normalised(card):
     assert card.serial == "51002345"
-    assert (
-        str(CULinkCard.objects.create(user=card.user, serial="ab-12 cd", status="lost")) == "AB12CD"
-    )
+    other = CULinkCard.objects.create(user=card.user, serial="ab-12 cd", status="lost")
+    assert other.serial == "AB12CD"
+    assert "AB12CD" not in str(other)
 
 
 def test_it_accepts_the_holders_active_card(alice, card):
