@@ -13,7 +13,14 @@ class CardCheckForm(forms.Form):
             "required": _("Enter the serial number of your CU Link card."),
             "max_length": _("That is too long for a CU Link serial number."),
         },
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "autocorrect": "off",
+                "spellcheck": "false",
+            }
+        ),
     )
 
     def __init__(self, *args, **kwargs):

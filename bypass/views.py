@@ -8,14 +8,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from bypass.forms import CardCheckForm
 from bypass.models import BypassCode, CardCheck
 from duoportal import refusals, secondfactor
+from duoportal.forms import AuthenticatorNameForm
 
 # The session remembers which card check GET BYPASS CODE may use up.
 CHECK_TOKEN_KEY = "card_check_token"  # noqa: S105 (a session key, not a secret)
@@ -46,7 +45,7 @@ def card(request):
         result, check = CardCheck.objects.verify(request.user, form.cleaned_data["serial"])
         if result:
             request.session[CHECK_TOKEN_KEY] = check.token
-            request.session[secondfactor.CARD_CHECK_KEY] = timezone.now().isoformat()
+            secondfactor.mark_card_checked(request)
             return redirect("bypass:card_verified")
         form.add_error("serial", refusals.card(result))
     return render(request, "bypass/card.html", {"form": form})
@@ -71,11 +70,11 @@ def card_verified(request):
 
 @never_cache
 @login_required
-@require_POST
 def card_issue(request):
     token = request.POST.get("token", "")
     issued = None
-    if token == request.session.get(CHECK_TOKEN_KEY):
+    # A GET (a reload, a language switch, the back button) never shows a code.
+    if request.method == "POST" and token == request.session.get(CHECK_TOKEN_KEY):
         issued = BypassCode.objects.issue_with_card_check(request.user, token)
     if issued is None:
         messages.error(
@@ -95,6 +94,10 @@ def code_screen(request, code, plaintext, **extra):
             "code": code,
             "groups": [plaintext[i : i + 3] for i in range(0, len(plaintext), 3)],
             "plaintext": plaintext,
+            # A card check also allows a first authenticator app (see the sign-in issue).
+            "offer_authenticator": secondfactor.card_checked(request)
+            and not request.user.authenticators.filter(confirmed=True).exists(),
+            "name_form": AuthenticatorNameForm(),
             **extra,
         },
     )

@@ -64,9 +64,17 @@ def method(request):
     return state["method"] if state else None
 
 
+def mark_card_checked(request):
+    request.session[CARD_CHECK_KEY] = timezone.now().isoformat()
+
+
 def card_checked(request):
-    """A CU Link card was checked in this session (set by the card screens)."""
-    return CARD_CHECK_KEY in request.session
+    """A CU Link card was checked in this session lately (set by the card screens)."""
+    try:
+        checked = datetime.fromisoformat(request.session.get(CARD_CHECK_KEY, ""))
+    except (TypeError, ValueError):
+        return False
+    return timezone.now() - checked <= settings.SECOND_FACTOR_IDLE_TIMEOUT
 
 
 def second_factor_required(view):
@@ -76,7 +84,10 @@ def second_factor_required(view):
     @login_required
     def wrapper(request, *args, **kwargs):
         if not touch(request):
-            return redirect(prompt_url(request.get_full_path()))
+            # After the passcode, back to this page; a button's POST cannot be
+            # replayed, so its page (My account) instead.
+            back = request.get_full_path() if request.method == "GET" else reverse("portal:account")
+            return redirect(prompt_url(back))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,16 +93,18 @@ def _check_enrolment(request):
     Microsoft 365 password alone never enrols a device.
     """
     if secondfactor.is_verified(request):
-        return
+        return None
     first = not request.user.authenticators.filter(confirmed=True).exists()
-    if not (first and secondfactor.card_checked(request)):
-        raise PermissionDenied
+    if first and secondfactor.card_checked(request):
+        return None
+    return redirect(secondfactor.prompt_url(reverse("portal:account")))
 
 
 @login_required
 @require_POST
 def authenticator_add(request):
-    _check_enrolment(request)
+    if refused := _check_enrolment(request):
+        return refused
     form = AuthenticatorNameForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["name"][0])
@@ -114,7 +115,8 @@ def authenticator_add(request):
 
 @login_required
 def authenticator_confirm(request, pk):
-    _check_enrolment(request)
+    if refused := _check_enrolment(request):
+        return refused
     device = get_object_or_404(request.user.authenticators, pk=pk, confirmed=False)
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,7 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from bypass.models import BypassCode
 from bypass.views import code_screen
@@ -32,8 +31,9 @@ def submit(request):
 
 @never_cache
 @second_factor_required
-@require_POST
 def generate(request):
     """A new set, shown once: this response is the only place the codes exist."""
+    if request.method != "POST":
+        return redirect("portal:account")
     codes = RescueCode.objects.generate(request.user)
     return render(request, "rescue/codes.html", {"codes": codes})

@@ -55,7 +55,6 @@ def test_it_shows_the_code_once_with_expiry_and_uses_left(checked, alice):
 def test_it_never_keeps_the_code_in_the_session(checked):
     plaintext = checked.post(ISSUE, {"token": token(checked)}).context["plaintext"]
     assert plaintext not in str(dict(checked.session))
-    assert plaintext not in checked.get("/").text
     assert plaintext not in checked.get(VERIFIED, follow=True).text
 
 
@@ -110,5 +109,26 @@ def test_it_refuses_a_token_from_an_older_page(checked, alice):
     assert not BypassCode.objects.filter(user=alice).exists()
 
 
-def test_it_refuses_get(checked):
-    assert checked.get(ISSUE).status_code == 405
+def test_it_never_shows_a_code_on_get(checked, alice):
+    # A reload of the code screen, the back button, or a language switch there.
+    response = checked.get(ISSUE, follow=True)
+    assert response.redirect_chain[-1][0] == "/bypass-code/card/check/"
+    assert not BypassCode.objects.filter(user=alice).exists()
+
+
+def test_the_language_switch_on_the_code_screen_goes_home(checked):
+    response = checked.post(ISSUE, {"token": token(checked)})
+    assert '<input type="hidden" name="next" value="/">' in response.text
+
+
+def test_it_offers_a_first_authenticator_after_the_card_check(checked):
+    response = checked.post(ISSUE, {"token": token(checked)})
+    assert 'action="/my-account/authenticators/add/"' in response.text
+    added = checked.post("/my-account/authenticators/add/", {"name": "New phone"})
+    assert added["Location"].endswith("/confirm/")
+
+
+def test_it_keeps_the_code_out_of_the_logs(checked, caplog):
+    with caplog.at_level("DEBUG"):
+        plaintext = checked.post(ISSUE, {"token": token(checked)}).context["plaintext"]
+    assert plaintext not in caplog.text

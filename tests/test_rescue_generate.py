@@ -1,7 +1,11 @@
 """Rescue codes in My account: a new set shown once."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from rescue.models import RescueCode
 
@@ -47,5 +51,13 @@ def test_it_needs_the_second_factor(client, alice):
     assert not RescueCode.objects.exists()
 
 
-def test_it_refuses_get(verified):
-    assert verified.get(URL).status_code == 405
+def test_it_makes_no_codes_on_get(verified, alice):
+    assert verified.get(URL)["Location"] == "/my-account/"
+    assert not RescueCode.objects.exists()
+
+
+def test_it_comes_back_to_my_account_after_an_idle_timeout(verified, alice):
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        response = verified.post(URL)
+        assert response["Location"] == "/verify/?next=%2Fmy-account%2F"
+    assert not RescueCode.objects.exists()

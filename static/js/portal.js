@@ -45,7 +45,8 @@
       document.body.appendChild(link);
       link.click();
       link.remove();
-      URL.revokeObjectURL(link.href);
+      // Later, not at once: some browsers would cancel the download.
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
     });
   });
 })();
