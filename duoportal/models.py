@@ -213,7 +213,7 @@ class ProofLockManager(models.Manager):
             outcome=lock.kind,
             until=until.isoformat(),
         )
-        notify(lock.user, "locked", proof=ProofLock.Kind(lock.kind).label, until=until)
+        notify(lock.user, "locked", kind=lock.kind, until=until)
         return replace(result, tries_left=0, locked_until=until)
 
     def unlock(self, user, kind, *, by, why=""):

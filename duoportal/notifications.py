@@ -3,6 +3,7 @@
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,18 +21,22 @@ SUBJECTS = {
 }
 
 
-def notify(person, kind, **context):
+def notify(person, subject_kind, **context):
     """E-mail `person` about `kind`, once the current transaction commits.
 
-    Never pass a code in `context`. Sent after the commit, so a slow mail
+    `subject_kind` names the template and subject. Never pass a code in
+    `context`. Sent after the commit, so a slow mail
     server holds no database lock and a rolled-back change sends nothing.
     """
     if not person.email:
         return
     with translation.override(translation.get_language() or "en"):
-        body = render_to_string(f"emails/{kind}.txt", {"person": person, **context})
-        subject = str(SUBJECTS[kind])
-    transaction.on_commit(partial(_send, kind, person.pk, subject, body, person.email))
+        body = render_to_string(
+            f"emails/{subject_kind}.txt",
+            {"person": person, "HELPDESK_CONTACT": settings.HELPDESK_CONTACT, **context},
+        )
+        subject = str(SUBJECTS[subject_kind])
+    transaction.on_commit(partial(_send, subject_kind, person.pk, subject, body, person.email))
 
 
 def _send(kind, person_id, subject, body, address):

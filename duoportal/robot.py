@@ -49,7 +49,7 @@ def robot_check_field():
         return RobotCheckField(
             label=_("I'm not a robot"),
             widget=ReCaptchaV2Checkbox(
-                api_params={"hl": "zh-TW" if language == "zh-hant" else "en"}
+                api_params={"hl": "zh-HK" if language == "zh-hant" else "en"}
             ),
         )
     return LocalRobotCheckField()

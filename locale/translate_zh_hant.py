@@ -20,7 +20,7 @@ ZH = {
     "CU Link Serial Number": "CU Link 序號",
     "Printed on the front or at the back of your CU Link card.": "印在 CU Link 卡的正面或背面。",
     "Enter the serial number of your CU Link card.": "請輸入 CU Link 卡的序號。",
-    "That is too long for a CU Link serial number.": "這不像 CU Link 序號，太長了。",
+    "That is too long for a CU Link serial number.": "CU Link 序號過長。",
     "CU Link card": CARD,
     "rescue code": RESCUE,
     "helpdesk": "服務台",
@@ -54,7 +54,7 @@ ZH = {
     "Passcode": "通行碼",
     "6 digits from your authenticator app, or your 9-digit bypass code.": "驗證器應用程式上的 6 位數字，或 9 位數字的略過碼。",
     "Enter the passcode.": "請輸入通行碼。",
-    "That is too long for a passcode.": "這不像通行碼，太長了。",
+    "That is too long for a passcode.": "通行碼過長。",
     "Name of this authenticator": "此驗證器的名稱",
     "My phone": "我的手機",
     'So you can tell your devices apart, e.g. "Work phone".': "方便分辨不同裝置，例如「公司手機」。",
@@ -79,6 +79,7 @@ ZH = {
     "authenticator code used": "已使用驗證器代碼",
     "authenticator added": "已新增驗證器",
     "authenticator removed": "已移除驗證器",
+    "changed in admin": "於管理介面更改",
     "at": "時間",
     "action": "動作",
     "outcome": "結果",
@@ -125,9 +126,9 @@ ZH = {
     "That bypass code was revoked. Generate a new one.": "此略過碼已被撤銷，請產生新的略過碼。",
     "You have no live bypass code or authenticator app. Get a bypass code first.": "你沒有有效的略過碼或驗證器應用程式，請先取得略過碼。",
     "Too many wrong serial numbers. Try again after %(time)s.": "序號錯誤次數過多，請於 %(time)s 後再試。",
-    "We have no valid CU Link card on record for you. Contact %(contact)s.": "我們沒有你有效的 CU Link 卡紀錄，請聯絡%(contact)s。",
-    "This CU Link card is reported lost or is no longer valid. Contact %(contact)s.": "此 CU Link 卡已報失或已失效，請聯絡%(contact)s。",
-    "This CU Link card has expired. Contact %(contact)s.": "此 CU Link 卡已過期，請聯絡%(contact)s。",
+    "We have no valid CU Link card on record for you. Contact %(contact)s.": "我們沒有你有效的 CU Link 卡紀錄，請聯絡 %(contact)s。",
+    "This CU Link card is reported lost or is no longer valid. Contact %(contact)s.": "此 CU Link 卡已報失或已失效，請聯絡 %(contact)s。",
+    "This CU Link card has expired. Contact %(contact)s.": "此 CU Link 卡已過期，請聯絡 %(contact)s。",
     "Too many wrong rescue codes. Try again after %(time)s.": "救援碼錯誤次數過多，請於 %(time)s 後再試。",
     "That rescue code has already been used. Each rescue code works once.": "此救援碼已使用過。每個救援碼只可使用一次。",
     "That rescue code was replaced by a newer set. Use a code from your newest set.": "此救援碼已被新一組救援碼取代，請使用最新一組的救援碼。",
@@ -149,7 +150,7 @@ ZH = {
     "Rescue Code": RESCUE,
     "One of the codes you generated in advance, e.g. ABCD-EFGH-JKLM-NPQR.": "你預先產生的其中一個救援碼，例如 ABCD-EFGH-JKLM-NPQR。",
     "Enter one of your rescue codes.": "請輸入你的其中一個救援碼。",
-    "That is too long for a rescue code.": "這不像救援碼，太長了。",
+    "That is too long for a rescue code.": "救援碼過長。",
     "generated at": "產生時間",
     "used at": "使用時間",
     "voided at": "作廢時間",
@@ -220,7 +221,7 @@ ZH = {
     "Revoke it": "撤銷",
     "With a rescue code you can get a bypass code when you have neither your phone nor your CU "
     "Link card.": "當你手機和 CU Link 卡都不在身邊時，可用救援碼取得略過碼。",
-    "Generate a new set soon.": "請盡快產生新的一組。",
+    "Generate a new set soon.": "請盡快產生一組新的救援碼。",
     "You have no rescue codes yet.": "你還沒有救援碼。",
     "Generate new rescue codes": "產生新的救援碼",
     "Your earlier rescue codes will stop working.": "你之前的救援碼將會失效。",
@@ -262,9 +263,34 @@ ZH = {
     "After too many wrong tries, checks of your %(proof)s on the DUO Self-Service Portal are "
     "locked until %(until)s.": "由於錯誤次數過多，DUO 自助服務平台上你的%(proof)s驗證已鎖定至 %(until)s。",
     "Development mode": "開發模式",
-    "Demo people, local sign-in and a local robot check. Not for real use.": "示範用戶、本機登入及本機機器人檢查，並非正式使用。",
-    "Need help? Contact %(contact)s.": "需要協助？請聯絡%(contact)s。",
-    "Language": "語言",
+    "Demo people, local sign-in and a local robot check. Not for real use.": "示範用戶、本機登入及本機機器人檢查，不可作正式用途。",
+    "Need help? Contact %(contact)s.": "需要協助？請聯絡 %(contact)s。",
+    "Language:": "語言：",
+    "Click VERIFY.": "按「驗證」。",
+    "Got a new phone?": "有新手機？",
+    "Your card check also lets you add an authenticator app now, so next time you can sign in "
+    "with a code from your phone.":
+        "卡片驗證通過後，你亦可立即新增驗證器應用程式，下次便可用手機上的代碼登入。",
+    "Not allowed": "不允許存取",
+    "You cannot open this page. If you think you should, sign out, sign in again and retry.":
+        "你無法開啟此頁面。如你認為應該可以開啟，請登出後再登入重試。",
+    "Home": "主頁",
+    "Page not found": "找不到頁面",
+    "There is no page at this address.": "此網址沒有頁面。",
+    "Something went wrong": "發生錯誤",
+    "The portal could not finish this. Nothing was changed. Please try again in a moment.":
+        "平台未能完成此操作，沒有任何資料被更改。請稍後再試。",
+    "If this was not you, contact the helpdesk at once: %(contact)s.":
+        "如這並非你本人的操作，請立即聯絡服務台：%(contact)s。",
+    "After too many wrong CU Link serial numbers, card checks for your account on the DUO "
+    "Self-Service Portal are locked until %(until)s.":
+        "由於 CU Link 序號錯誤次數過多，你在 DUO 自助服務平台的卡片驗證已鎖定至 %(until)s。",
+    "After too many wrong rescue codes, rescue codes for your account on the DUO Self-Service "
+    "Portal are locked until %(until)s.":
+        "由於救援碼錯誤次數過多，你在 DUO 自助服務平台的救援碼已鎖定至 %(until)s。",
+    "After too many wrong passcodes, passcodes for your account on the DUO Self-Service Portal "
+    "are locked until %(until)s.":
+        "由於通行碼錯誤次數過多，你在 DUO 自助服務平台的通行碼已鎖定至 %(until)s。",
     "Sign in with Microsoft 365 (O365)": "以 Microsoft 365 (O365) 登入",
     "Sign out": "登出",
     "Your rescue codes": "你的救援碼",
@@ -329,6 +355,7 @@ def main():
             entry.msgstr = text
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
     po.save()
     for msgid in missing:
         print("untranslated:", repr(msgid), file=sys.stderr)

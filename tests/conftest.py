@@ -4,6 +4,7 @@ import os
 import pytest
 import requests
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from duoportal.apps import HELPDESK_GROUP
 from duoportal.models import User
@@ -18,6 +19,13 @@ def pytest_report_header(config):
     from django.conf import settings
 
     return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture(autouse=True)
+def english_between_tests():
+    # A test client request may leave its language active in this thread.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
