@@ -48,6 +48,13 @@ def tab_to(page, locator, limit=60):
     raise AssertionError(f"Tab never reached {locator}")
 
 
+def fits_the_screen(page):
+    """Nothing wider than the phone: no sideways scrolling."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
 def accessibility_violations(page):
     """axe-core's violations on the current page, with its default rules ("" when none)."""
     from axe_playwright_python.sync_playwright import Axe
@@ -78,3 +85,4 @@ class Screens:
         report = accessibility_violations(self.page)
         if report:
             self.violations[name] = report
+        assert fits_the_screen(self.page), f"{name} scrolls sideways on a phone"

@@ -4,7 +4,7 @@ import pytest
 
 from bypass.models import BypassCode
 from duoportal.models import CULinkCard, User
-from tests.browser import accessibility_violations, sign_in
+from tests.browser import accessibility_violations, fits_the_screen, sign_in
 from tests.idp import PEOPLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,6 +27,7 @@ def test_every_screen_passes_axe(portal, phone, language):
         report = accessibility_violations(phone)
         if report:
             violations[name] = report
+        assert fits_the_screen(phone), f"{name} scrolls sideways on a phone"
 
     phone.goto(portal + "/")
     check("home, signed out")

@@ -10,10 +10,15 @@ pytestmark = pytest.mark.django_db
 
 PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
 GUIDE_LABELS = {
-    "/bypass-code/": ["I HAVE A VALID CU LINK CARD ON HAND", "I HAVE A RESCUE CODE ON HAND"],
-    "/bypass-code/card/": ["START"],
-    "/bypass-code/rescue/code/": ["SUBMIT"],
-    "/verify/passcode/": ["Enter a Passcode", "Log In"],
+    "/": [("BYPASS CODE", "略過碼")],
+    "/bypass-code/": [
+        ("I HAVE A VALID CU LINK CARD ON HAND", "我手上有有效的 CU Link 卡"),
+        ("I HAVE A RESCUE CODE ON HAND", "我手上有救援碼"),
+    ],
+    "/bypass-code/card/": [("START", "開始")],
+    "/bypass-code/rescue/code/": [("SUBMIT", "提交")],
+    "/verify/": [("Enter a Passcode", "輸入通行碼")],
+    "/verify/passcode/": [("Log In", "登入")],
 }
 
 
@@ -42,13 +47,17 @@ def test_it_switches_to_traditional_chinese_and_back(client, alice):
     assert "I HAVE A VALID CU LINK CARD ON HAND" in client.get("/bypass-code/").text
 
 
-def test_the_guides_labels_are_translated_in_chinese(client, alice):
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_the_guides_labels_are_there_in_both_languages(client, alice, language):
     client.force_login(alice)
-    switch(client, "zh-hant")
+    switch(client, language)
     for url, labels in GUIDE_LABELS.items():
-        text = client.get(url).text
-        for label in labels:
-            assert f">{label}<" not in text, (url, label)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for english, chinese in labels:
+            shown, absent = (english, chinese) if language == "en" else (chinese, english)
+            assert f">{shown}</" in response.text, (url, shown)
+            assert f">{absent}</" not in response.text, (url, absent)
 
 
 def test_refusals_are_in_the_persons_language(client, alice):
