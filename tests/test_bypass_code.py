@@ -188,3 +188,11 @@ def test_it_checks_the_live_code_even_when_an_older_one_looks_newer(alice):
 
     assert BypassCode.objects.redeem(alice, plaintext)
     assert BypassCode.objects.redeem(alice, old).reason == Reason.WRONG_CODE
+
+
+def test_it_refuses_a_disabled_persons_code(alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    alice.is_active = False
+    alice.save()
+    assert BypassCode.objects.redeem(alice, plaintext).reason == Reason.NO_CODE
+    assert BypassCode.objects.get(user=alice).uses == 0

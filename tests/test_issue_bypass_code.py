@@ -27,3 +27,11 @@ def test_it_refuses_an_unknown_person():
 def test_it_wants_a_reason(alice):
     with pytest.raises(CommandError):
         call_command("issue_bypass_code", "alice@example.edu")
+
+
+def test_it_refuses_a_disabled_person(alice):
+    alice.is_active = False
+    alice.save()
+    with pytest.raises(CommandError, match="is disabled"):
+        call_command("issue_bypass_code", "alice@example.edu", "--reason", "x")
+    assert not BypassCode.objects.exists()

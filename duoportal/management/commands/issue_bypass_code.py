@@ -23,6 +23,8 @@ class Command(BaseCommand):
             person = User.objects.get_by_natural_key(username)
         except User.DoesNotExist as error:
             raise CommandError(f"No person with username {username!r}.") from error
+        if not person.is_active:
+            raise CommandError(f"{person.username} is disabled: enable them in admin first.")
         code, plaintext = BypassCode.objects.issue(
             person, via=BypassCode.Via.HELPDESK, reason=reason
         )
