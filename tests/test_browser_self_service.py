@@ -130,3 +130,28 @@ def test_the_card_path_by_keyboard_alone(portal, phone, alice_with_card):
     phone.keyboard.press("Enter")
 
     expect(phone.get_by_role("heading", name="The Bypass Code is generated.")).to_be_visible()
+
+
+def test_the_rescue_path_and_the_prompt_by_keyboard_alone(portal, phone, alice_with_card):
+    codes = RescueCode.objects.generate(alice_with_card)
+    sign_in(phone, portal, ALICE, PEOPLE[ALICE]["password"])
+    phone.goto(portal + "/")
+
+    for name in ["BYPASS CODE", "I HAVE A RESCUE CODE ON HAND", "START"]:
+        tab_to(phone, phone.get_by_role("link", name=name, exact=True))
+        phone.keyboard.press("Enter")
+    tab_to(phone, phone.get_by_label("Rescue Code"))
+    phone.keyboard.type(codes[0])
+    tab_to(phone, phone.get_by_role("button", name="SUBMIT"))
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name="The Bypass Code is generated.")).to_be_visible()
+    code = phone.locator("#bypass-code").get_attribute("data-code")
+
+    phone.goto(portal + "/")
+    for name in ["My account", "Enter a Passcode"]:
+        tab_to(phone, phone.get_by_role("link", name=name, exact=True))
+        phone.keyboard.press("Enter")
+    tab_to(phone, phone.get_by_label("Passcode"))
+    phone.keyboard.type(code)
+    phone.keyboard.press("Enter")
+    expect(phone.get_by_role("heading", name="My account", exact=True)).to_be_visible()
