@@ -177,9 +177,8 @@ class ProofLockManager(models.Manager):
             # A disabled person has nothing usable, whoever asks (views, the API).
             AuditEvent.objects.record(action, subject=user, actor=user, outcome="inactive")
             return CheckResult(Reason.NO_CODE)
-        self.get_or_create(user=user, kind=kind)
         with transaction.atomic():
-            lock = self.select_for_update().get(user=user, kind=kind)
+            lock, _ = self.select_for_update().get_or_create(user=user, kind=kind)
             now = timezone.now()
             if lock.locked_until and lock.locked_until > now:
                 AuditEvent.objects.record(action, subject=user, actor=user, outcome=Reason.LOCKED)
@@ -261,10 +260,6 @@ class ProofLock(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.kind}"
-
-    @property
-    def is_locked(self):
-        return self.locked_until is not None and self.locked_until > timezone.now()
 
 
 SERIAL_PATTERN = r"[A-Z0-9]{4,32}"
@@ -374,9 +369,10 @@ class CULinkCard(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        if normalize_serial(self.serial) is None:
+        serial = normalize_serial(self.serial)
+        if serial is None:
             raise ValidationError({"serial": _("Enter 4 to 32 letters and digits.")})
-        self.serial = normalize_serial(self.serial)
+        self.serial = serial
 
     @property
     def is_expired(self):

@@ -99,8 +99,7 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
     def _consume(self, code):
         used = self.filter(pk=code.pk).unused().update(used_at=timezone.now())
         if used:
-            left = self.filter(user_id=code.user_id).unused().count()
-            return CheckResult(Reason.ACCEPTED, uses_left=left)
+            return CheckResult(Reason.ACCEPTED, uses_left=self.unused_count(code.user_id))
         code.refresh_from_db(fields=["used_at", "voided_at"])
         if code.voided_at is not None:
             return CheckResult(Reason.REVOKED)
