@@ -85,12 +85,13 @@ class DevIdp:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        # Generous: on a busy two-core machine the first answer can take seconds.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(self.url + "/", timeout=1)
+                requests.get(self.url + "/", timeout=10)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         raise RuntimeError("The development identity provider did not start.")
 
