@@ -3,6 +3,7 @@
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
@@ -11,7 +12,11 @@ from duoportal.models import AuditEvent
 
 
 def _refuse(request, reason, status=403):
-    AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, outcome=reason)
+    # Whoever is signed in on this browser already, if anyone (a "connect").
+    person = request.user if request.user.is_authenticated else None
+    AuditEvent.objects.record(
+        AuditEvent.Action.SIGN_IN, subject=person, actor=person, outcome=reason
+    )
     raise ImmediateHttpResponse(
         render(request, "account/sign_in_refused.html", {"reason": reason}, status=status)
     )
@@ -31,8 +36,36 @@ def profile_fields(data):
     }
 
 
+def update_profile(person, data, username):
+    """Copy username, names and e-mail from Microsoft 365, and audit what changed.
+
+    Only called for a sign-in with the person's own Entra object id (or their
+    first one), so nobody else's identity ever renames them.
+    """
+    values = {"username": username, **profile_fields(data)}
+    changed = sorted(field for field, value in values.items() if getattr(person, field) != value)
+    previous = person.username
+    for field in changed:
+        setattr(person, field, values[field])
+    person.save()
+    if changed:
+        AuditEvent.objects.record(
+            AuditEvent.Action.PROFILE_UPDATE,
+            subject=person,
+            actor=person,
+            outcome="renamed" if "username" in changed else "updated",
+            fields=changed,
+            previous_username=previous,
+        )
+
+
 class MicrosoftAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request, sociallogin):
+        # A sign-in only. allauth's "connect" would attach this identity to
+        # whoever is signed in on this browser (a phone left behind), and its
+        # "redirect" would update people without signing anyone in.
+        if sociallogin.state.get("process") != AuthProcess.LOGIN:
+            _refuse(request, "connect")
         data = sociallogin.account.extra_data
         username = principal_name(data)
         domain = username.rpartition("@")[2]
@@ -46,14 +79,11 @@ class MicrosoftAccountAdapter(DefaultSocialAccountAdapter):
             person = sociallogin.user
             if not person.is_active:
                 _refuse(request, "inactive")
-            # The object id is the key; the UPN may have been renamed in Entra.
-            if person.username != username:
-                if User.objects.filter(username=username).exclude(pk=person.pk).exists():
-                    _refuse(request, "taken")
-                person.username = username
-            for field, value in profile_fields(data).items():
-                setattr(person, field, value)
-            person.save()
+            # The object id is the key; the UPN may have been renamed in Entra,
+            # but never to the username of another person of the portal.
+            if User.objects.filter(username=username).exclude(pk=person.pk).exists():
+                _refuse(request, "taken")
+            update_profile(person, data, username)
             return
 
         person = User.objects.filter(username=username).first()
@@ -67,9 +97,7 @@ class MicrosoftAccountAdapter(DefaultSocialAccountAdapter):
             _refuse(request, "taken")
         if not person.is_active:
             _refuse(request, "inactive")
-        for field, value in profile_fields(data).items():
-            setattr(person, field, value)
-        person.save()
+        update_profile(person, data, username)
         sociallogin.connect(request, person)
 
     def populate_user(self, request, sociallogin, data):

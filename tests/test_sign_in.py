@@ -133,3 +133,84 @@ def test_it_ends_both_sessions_at_sign_out(portal, browser, devidp):
         },
     )
     assert to_idp.url.startswith(devidp.url + "/login/")
+
+
+def test_it_has_no_connect_disconnect_or_allauth_logout_pages(client, alice):
+    client.force_login(alice)
+    for url in ["/accounts/3rdparty/", "/accounts/social/connections/", "/accounts/logout/"]:
+        assert client.get(url).status_code == 404, url
+        assert client.post(url).status_code == 404, url
+    assert "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize("process", ["connect", "redirect"])
+def test_it_never_attaches_a_second_identity(portal, browser, process):
+    home = sign_in(browser, portal, "alice@example.edu")
+    alice = User.objects.get(username="alice@example.edu")
+
+    # On Alice's phone, someone signs out at the provider only (Microsoft's
+    # "use another account") and asks allauth to connect their own identity.
+    browser.cookies.set("devidp_sessionid", None)
+    to_idp = browser.post(
+        portal + f"/accounts/microsoft/login/?process={process}",
+        data={"csrfmiddlewaretoken": csrf_token(home.text)},
+    )
+    response = browser.post(
+        to_idp.url,
+        data={
+            "csrfmiddlewaretoken": csrf_token(to_idp.text),
+            "username": "bob@example.edu",
+            "password": "bob-demo-2026",
+            "next": to_idp.text.split('name="next" value="')[1].split('"')[0].replace("&amp;", "&"),
+        },
+    )
+
+    assert response.status_code == 403
+    assert "cannot be added to your account" in response.text
+    assert list(SocialAccount.objects.values_list("user__username", flat=True)) == [alice.username]
+    assert AuditEvent.objects.filter(action="sign_in", outcome="connect", subject=alice).exists()
+    # Bob's own sign-in later makes Bob, and leaves Alice as she was.
+    browser.cookies.clear()
+    sign_in(browser, portal, "bob@example.edu")
+    alice.refresh_from_db()
+    assert (alice.username, alice.email, alice.display_name) == (
+        "alice@example.edu",
+        "alice@example.edu",
+        "Alice Chan",
+    )
+    assert SocialAccount.objects.get(uid=object_id("bob@example.edu")).user.username == (
+        "bob@example.edu"
+    )
+
+
+def test_it_follows_a_user_principal_name_renamed_in_entra(portal, browser):
+    # Robert was renamed bob@example.edu in Entra; his object id stays.
+    robert = User.objects.create_user("robert@example.edu")
+    SocialAccount.objects.create(
+        user=robert, provider="microsoft", uid=object_id("bob@example.edu")
+    )
+
+    sign_in(browser, portal, "bob@example.edu")
+
+    robert.refresh_from_db()
+    assert (robert.username, robert.display_name) == ("bob@example.edu", "Bob Wong")
+    event = AuditEvent.objects.get(action="profile_update", subject=robert)
+    assert event.outcome == "renamed"
+    assert event.detail["previous_username"] == "robert@example.edu"
+    assert "username" in event.detail["fields"]
+
+
+def test_it_never_renames_a_person_to_another_persons_username(portal, browser):
+    robert = User.objects.create_user("robert@example.edu")
+    SocialAccount.objects.create(
+        user=robert, provider="microsoft", uid=object_id("bob@example.edu")
+    )
+    bob = User.objects.create_user("bob@example.edu", display_name="The Other Bob")
+
+    response = sign_in(browser, portal, "bob@example.edu")
+
+    assert response.status_code == 403
+    robert.refresh_from_db()
+    bob.refresh_from_db()
+    assert (robert.username, bob.display_name) == ("robert@example.edu", "The Other Bob")
+    assert not AuditEvent.objects.filter(action="profile_update").exists()
