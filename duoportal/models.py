@@ -66,6 +66,13 @@ class User(auth_models.AbstractUser):
 
     def save(self, *args, **kwargs):
         self.username = self.normalize_username(self.username)
+        # There is no password sign-in: people, helpdesk and superusers alike
+        # sign in with Microsoft 365. Whatever set one (createsuperuser,
+        # changepassword, a form), no password is ever stored usable.
+        if self.has_usable_password():
+            self.set_unusable_password()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "password"}
         super().save(*args, **kwargs)
 
 
@@ -120,6 +127,7 @@ class AuditEvent(models.Model):
         PROOF_UNLOCK = "proof_unlock", _("proof unlocked")
         SIGN_IN = "sign_in", _("signed in")
         SIGN_OUT = "sign_out", _("signed out")
+        PROFILE_UPDATE = "profile_update", _("name or e-mail changed in Microsoft 365")
         TOTP_USE = "totp_use", _("authenticator code used")
         DEVICE_ADD = "device_add", _("authenticator added")
         DEVICE_REMOVE = "device_remove", _("authenticator removed")

@@ -33,12 +33,22 @@ def required(kind, name, default):
     return read(name) if PRODUCTION else read(name, default=default)
 
 
+def refuse(name, why):
+    raise ImproperlyConfigured(f"{name}: {why}")
+
+
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    # Debug pages show settings, SQL and tracebacks to whoever causes an error.
+    refuse("DEBUG", "must be off in production.")
 # Shown as a banner on every page, so nobody mistakes a demo for the real portal.
 DEVELOPMENT_MODE = not PRODUCTION
 
 SECRET_KEY = required("str", "SECRET_KEY", "development-only-secret-key-never-use-in-production")
 ALLOWED_HOSTS = required("list", "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    # Any Host header would be believed, and it builds absolute URLs (sign-out).
+    refuse("ALLOWED_HOSTS", "name the portal's host names in production, not '*'.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -77,12 +87,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "duoportal.urls"
 WSGI_APPLICATION = "duoportal.wsgi.application"
 AUTH_USER_MODEL = "duoportal.User"
-AUTHENTICATION_BACKENDS = [
-    # Helpdesk staff sign in to Django admin with a password...
-    "django.contrib.auth.backends.ModelBackend",
-    # ...everyone else with Microsoft 365, through allauth.
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# Everyone, helpdesk included, signs in with Microsoft 365 through allauth;
+# nobody has a password (see duoportal/backends.py).
+AUTHENTICATION_BACKENDS = ["duoportal.backends.MicrosoftSignInBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:home"
 
@@ -123,13 +130,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis in production (CACHE_URL=redis://...), local memory in development.
 CACHES = {"default": required("cache_url", "CACHE_URL", "locmemcache://")}
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 
 # Sign-in with Microsoft 365 (Entra ID) through allauth's microsoft provider.
 # In development it talks to the local identity provider (duoportal/devidp),
@@ -188,6 +188,9 @@ SECOND_FACTOR_IDLE_TIMEOUT = timedelta(minutes=env.float("SECOND_FACTOR_IDLE_MIN
 # TOTP secrets cannot be hashed, so they are encrypted (Fernet). Several keys,
 # comma-separated, allow rotation: the first encrypts, all decrypt.
 TOTP_ENCRYPTION_KEYS = required("list", "TOTP_ENCRYPTION_KEYS", [])
+if PRODUCTION and not [key for key in TOTP_ENCRYPTION_KEYS if key.strip()]:
+    # Development derives a key from SECRET_KEY; production must have its own.
+    refuse("TOTP_ENCRYPTION_KEYS", "give at least one Fernet key in production.")
 # The name an authenticator app shows beside the person's codes.
 TOTP_ISSUER = env.str("TOTP_ISSUER", default="DUO Self-Service Portal")
 # Where a person with neither card nor rescue code, or a refused sign-in, turns.
