@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,19 @@ class PortalAdminSite(admin.AdminSite):
         if not secondfactor.is_verified(request):
             return redirect(secondfactor.prompt_url(target))
         return redirect(target)
+
+    def get_urls(self):
+        # Log out is the portal's own sign-out, which also ends the Microsoft
+        # session. Not wrapped in admin_view: that would send someone whose
+        # second factor has gone idle to the index instead of signing out.
+        urls = [url for url in super().get_urls() if getattr(url, "name", None) != "logout"]
+        return [path("logout/", self.logout, name="logout"), *urls]
+
+    def logout(self, request, extra_context=None):
+        # Imported here: the admin site is made before the models are ready.
+        from duoportal.views import sign_out
+
+        return sign_out(request)
 
 
 class PortalAdminConfig(AdminConfig):

@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 import segno
-from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -157,20 +156,25 @@ def authenticator_remove(request, pk):
 
 @require_POST
 def sign_out(request):
-    """Sign out here and at Microsoft, so the next person on this phone needs a password."""
-    signed_in_with_microsoft = (
-        request.user.is_authenticated
-        and SocialAccount.objects.filter(user=request.user, provider="microsoft").exists()
-    )
-    if request.user.is_authenticated:
-        AuditEvent.objects.record(
-            AuditEvent.Action.SIGN_OUT, subject=request.user, actor=request.user, outcome="ok"
-        )
-    logout(request)
+    """The portal's one sign-out, for every page and Django admin's Log out.
+
+    It signs out here and at Microsoft, so the next person on a borrowed
+    phone has to type a password. POST only: a link or an image must not be
+    able to sign anyone out, and a redirect would turn the POST into a GET.
+    """
     home = request.build_absolute_uri(reverse("portal:home"))
-    if not signed_in_with_microsoft:
+    if not request.user.is_authenticated:
         return redirect(home)
+    AuditEvent.objects.record(
+        AuditEvent.Action.SIGN_OUT, subject=request.user, actor=request.user, outcome="ok"
+    )
+    logout(request)
     query = urlencode({"post_logout_redirect_uri": home})
     return redirect(
         f"{settings.MICROSOFT_LOGIN_URL}/{settings.MICROSOFT_TENANT_ID}/oauth2/v2.0/logout?{query}"
     )
+
+
+def sign_up_closed(request):
+    """allauth sends a sign-in it cannot finish by itself here: the portal has no sign-up."""
+    return render(request, "account/signup_closed.html", status=403)

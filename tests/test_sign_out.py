@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+import time_machine
 from allauth.socialaccount.models import SocialAccount
 
 from duoportal.models import AuditEvent
@@ -20,10 +23,40 @@ def test_it_signs_out_at_microsoft_too(client, alice, settings):
     assert AuditEvent.objects.filter(action="sign_out", subject=alice).exists()
 
 
-def test_it_signs_out_a_person_without_microsoft_account_here_only(client, helen):
-    client.force_login(helen)
+def test_it_sends_someone_not_signed_in_home(client):
     response = client.post("/sign-out/")
     assert response["Location"] == "http://testserver/"
+    assert not AuditEvent.objects.exists()
+
+
+def test_admins_log_out_is_the_same_sign_out(helpdesk, helen, settings):
+    page = helpdesk.get("/admin/").text
+    assert '<form id="logout-form" method="post" action="/admin/logout/">' in page
+
+    response = helpdesk.post("/admin/logout/")
+
+    assert response["Location"].startswith(f"{settings.MICROSOFT_LOGIN_URL}/")
+    assert "/oauth2/v2.0/logout?" in response["Location"]
+    assert "_auth_user_id" not in helpdesk.session
+    assert AuditEvent.objects.filter(action="sign_out", subject=helen).exists()
+
+
+def test_admins_log_out_works_after_the_second_factor_went_idle(helpdesk, helen):
+    with time_machine.travel(timedelta(hours=1)):
+        response = helpdesk.post("/admin/logout/")
+    assert "/oauth2/v2.0/logout?" in response["Location"]
+    assert "_auth_user_id" not in helpdesk.session
+
+
+def test_admins_log_out_refuses_get(helpdesk):
+    assert helpdesk.get("/admin/logout/").status_code == 405
+    assert "_auth_user_id" in helpdesk.session
+
+
+def test_allauths_logout_is_gone(client, alice):
+    client.force_login(alice)
+    assert client.post("/accounts/logout/").status_code == 404
+    assert "_auth_user_id" in client.session
 
 
 def test_it_refuses_get(client, alice):
