@@ -5,12 +5,15 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 def _fernet():
     keys = settings.TOTP_ENCRYPTION_KEYS
     if not keys:
-        # Development only: production settings require TOTP_ENCRYPTION_KEYS.
+        # Development only: production settings refuse to start without keys.
+        if not settings.DEVELOPMENT_MODE:
+            raise ImproperlyConfigured("TOTP_ENCRYPTION_KEYS is empty.")
         digest = hashlib.sha256(f"totp:{settings.SECRET_KEY}".encode()).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
     return MultiFernet([Fernet(key) for key in keys])

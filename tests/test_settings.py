@@ -117,3 +117,36 @@ def test_it_refuses_unsafe_sign_in_settings_in_production(name, value, error):
     result = run("check", **{**PRODUCTION, name: value})
     assert result.returncode != 0
     assert error in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEBUG", "true"), ("ALLOWED_HOSTS", "*"), ("ALLOWED_HOSTS", "duo.example.edu,*")]
+    + [("TOTP_ENCRYPTION_KEYS", value) for value in ("", ",", " ")],
+)
+def test_it_refuses_to_start_in_production_with(name, value):
+    result = run("check", **{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}:" in result.stderr
+
+
+def test_it_makes_superusers_without_a_usable_password(tmp_path):
+    database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    run("migrate", "--noinput", DATABASE_URL=database)
+    result = run(
+        "createsuperuser",
+        "--noinput",
+        "--username=root@example.edu",
+        "--email=root@example.edu",
+        DATABASE_URL=database,
+        DJANGO_SUPERUSER_PASSWORD="root-password",
+    )
+    assert result.returncode == 0, result.stderr
+    result = run(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from duoportal.models import User;print(User.objects.get().has_usable_password())",
+        DATABASE_URL=database,
+    )
+    assert result.stdout.strip() == "False"
