@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean chromium
+.PHONY: run test lint format clean chromium gettext messages
 
 # Reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -23,7 +23,24 @@ run: $(VENV)/.installed
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: $(VENV)/.installed chromium
+# GNU gettext (xgettext, msgmerge, msgfmt) for makemessages, compilemessages and the test
+# that the Chinese catalogue holds every text of the code.
+gettext:
+	@command -v msgfmt >/dev/null || (apt-get update && apt-get install -y gettext)
+
+# Texts that are not the portal's: the virtualenv, the development identity provider, the
+# tests and benchmarks. tests/test_language.py runs makemessages with the same list.
+MESSAGES_IGNORE := --ignore ".venv/*" --ignore "duoportal/devidp/*" --ignore "tests/*" \
+	--ignore "benchmarks/*" --ignore "locale/*"
+
+# The translation round trip: new and changed texts into the .po (a changed text keeps its old
+# translation marked fuzzy, a removed one is dropped), then the .mo that is committed.
+# In between, translate in the .po with any PO editor and run it again.
+messages: $(VENV)/.installed gettext
+	$(BIN)/python manage.py makemessages -l zh_Hant --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages -l zh_Hant --ignore $(VENV)
+
+test: $(VENV)/.installed chromium gettext
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed
