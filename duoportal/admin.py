@@ -11,6 +11,7 @@ from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.admin import SocialAccountAdmin
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -21,6 +22,7 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from duoportal.middleware import CONTROL_CHARACTERS
@@ -188,6 +190,22 @@ def audit_card_change(request, card, *, changed, outcome=None):
     )
 
 
+class PersonCreationForm(forms.ModelForm):
+    """A new person: no password, as everyone signs in with Microsoft 365."""
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "display_name"]
+
+    def clean_username(self):
+        # As the model stores it, so a duplicate in other case is found here.
+        return User.normalize_username(self.cleaned_data["username"])
+
+    def save(self, commit=True):
+        self.instance.set_unusable_password()
+        return super().save(commit)
+
+
 class CULinkCardInline(admin.TabularInline):
     model = CULinkCard
     extra = 0
@@ -198,7 +216,7 @@ class CULinkCardInline(admin.TabularInline):
 class UserAdmin(PortalModelAdmin, BaseUserAdmin):
     list_display = ["username", "display_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email", "cards__serial"]
-    # No password: it is a secret field, and nobody signs in to the portal with one.
+    # No password anywhere: nobody signs in to the portal with one.
     fieldsets = [
         (None, {"fields": ["username"]}),
         (_("Personal info"), {"fields": ["display_name", "first_name", "last_name", "email"]}),
@@ -208,7 +226,19 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+    add_fieldsets = [(None, {"fields": ["username", "email", "display_name"]})]
+    form = forms.ModelForm
+    add_form = PersonCreationForm
+    # Django's template for adding a user asks for a password.
+    add_form_template = None
     inlines = [CULinkCardInline]
+
+    def user_change_password(self, request, id, form_url=""):
+        raise Http404
+
+    def get_inlines(self, request, obj):
+        # Cards once the person exists: adding asks only who they are.
+        return self.inlines if obj else []
 
     def get_readonly_fields(self, request, obj=None):
         # Helpdesk may disable a person, never hand out staff or superuser rights.

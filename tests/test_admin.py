@@ -1,9 +1,11 @@
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.test import Client
 
 from bypass.models import BypassCode
-from duoportal.models import CULinkCard, ProofLock
+from duoportal.models import CULinkCard, ProofLock, User
 from rescue.models import RescueCode
+from tests.conftest import pass_prompt
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,83 @@ def test_it_records_helpdesk_changes_to_a_person(helpdesk, helen, alice):
     event = alice.audit_events.get(action="admin_change")
     assert event.actor == helen
     assert set(event.detail["fields"]) >= {"display_name", "is_active"}
+
+
+@pytest.fixture
+def root(db):
+    return User.objects.create_superuser("root@example.edu", email="root@example.edu")
+
+
+@pytest.fixture
+def superuser(client, root):
+    return pass_prompt(client, root)
+
+
+def person_form(person, **changes):
+    """What admin's change form posts for `person`, with `changes` and no cards."""
+    return {
+        "username": person.username,
+        "display_name": person.display_name,
+        "email": person.email,
+        "is_active": "on" if person.is_active else "",
+        # Only a superuser's form has these.
+        "date_joined_0": f"{person.date_joined:%Y-%m-%d}",
+        "date_joined_1": f"{person.date_joined:%H:%M:%S}",
+        "cards-TOTAL_FORMS": "0",
+        "cards-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
+def test_it_has_no_password_page_for_anyone(helpdesk, root, alice):
+    for person in (root, alice):
+        response = helpdesk.post(
+            f"/admin/duoportal/user/{person.pk}/password/",
+            {"usable_password": "true", "password1": "Pw-12345678", "password2": "Pw-12345678"},
+        )
+        assert response.status_code == 404
+    root.refresh_from_db()
+    assert not root.has_usable_password()
+    superuser = pass_prompt(Client(), root)
+    assert superuser.get(f"/admin/duoportal/user/{alice.pk}/password/").status_code == 404
+
+
+def test_it_shows_and_takes_no_password_in_the_change_form(superuser, alice):
+    page = superuser.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+    assert "password" not in page.lower()
+
+    response = superuser.post(
+        f"/admin/duoportal/user/{alice.pk}/change/",
+        person_form(alice, password="Pw-12345678", password1="Pw-12345678"),
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert not alice.has_usable_password()
+
+
+def test_it_adds_a_person_without_a_password(superuser, root):
+    assert "password" not in superuser.get("/admin/duoportal/user/add/").text.lower()
+
+    response = superuser.post(
+        "/admin/duoportal/user/add/",
+        {
+            "username": "Carol@Example.edu",
+            "email": "carol@example.edu",
+            "display_name": "Carol Ng",
+            "password1": "Pw-12345678",
+            "password2": "Pw-12345678",
+        },
+    )
+
+    carol = User.objects.get(username="carol@example.edu")
+    assert response.status_code == 302
+    assert (carol.email, carol.display_name) == ("carol@example.edu", "Carol Ng")
+    assert not carol.has_usable_password()
+    assert carol.audit_events.get().outcome == "added"
+
+
+def test_it_refuses_to_add_a_person_twice(superuser, alice):
+    response = superuser.post("/admin/duoportal/user/add/", {"username": "ALICE@example.edu"})
+    assert response.status_code == 200
+    assert "A person with that username already exists." in response.text
+    assert User.objects.filter(username__iexact="alice@example.edu").count() == 1
