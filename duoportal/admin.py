@@ -259,8 +259,13 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
         audit_admin_change(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
+        # Audited before the delete, while the card still has its id.
+        for card in [f.instance for f in formset.deleted_forms if f.instance.pk]:
+            audit_card_change(request, card, changed=True, outcome="deleted")
         super().save_formset(request, form, formset, change)
-        for card in formset.new_objects + [card for card, _fields in formset.changed_objects]:
+        for card in formset.new_objects:
+            audit_card_change(request, card, changed=False)
+        for card, _fields in formset.changed_objects:
             audit_card_change(request, card, changed=True)
 
 

@@ -212,3 +212,52 @@ def test_it_refuses_to_add_a_person_twice(superuser, alice):
     assert response.status_code == 200
     assert "A person with that username already exists." in response.text
     assert User.objects.filter(username__iexact="alice@example.edu").count() == 1
+
+
+def test_it_records_a_card_added_on_a_persons_page_as_added(helpdesk, helen, alice):
+    card = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
+    helpdesk.post(
+        f"/admin/duoportal/user/{alice.pk}/change/",
+        person_form(
+            alice,
+            **{
+                "cards-TOTAL_FORMS": "2",
+                "cards-INITIAL_FORMS": "1",
+                "cards-0-id": card.pk,
+                "cards-0-user": alice.pk,
+                "cards-0-serial": "51000001",
+                "cards-0-status": "revoked",
+                "cards-1-serial": "51000002",
+                "cards-1-status": "active",
+            },
+        ),
+    )
+
+    events = alice.audit_events.filter(action="admin_change", detail__model="card")
+    assert sorted((e.outcome, e.detail["status"]) for e in events) == [
+        ("added", "active"),
+        ("changed", "revoked"),
+    ]
+
+
+def test_it_records_a_card_deleted_on_a_persons_page(superuser, root, alice):
+    card = CULinkCard.objects.create(user=alice, serial="51000001")
+    superuser.post(
+        f"/admin/duoportal/user/{alice.pk}/change/",
+        person_form(
+            alice,
+            **{
+                "cards-TOTAL_FORMS": "1",
+                "cards-INITIAL_FORMS": "1",
+                "cards-0-id": card.pk,
+                "cards-0-user": alice.pk,
+                "cards-0-serial": "51000001",
+                "cards-0-status": "active",
+                "cards-0-DELETE": "on",
+            },
+        ),
+    )
+
+    assert not alice.cards.exists()
+    event = alice.audit_events.get(action="admin_change", detail__model="card")
+    assert (event.outcome, event.detail["card_id"], event.actor) == ("deleted", card.pk, root)
