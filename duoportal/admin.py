@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.admin import SocialAccountAdmin
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.filters import SimpleListFilter
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -22,6 +22,7 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -190,6 +191,22 @@ def audit_card_change(request, card, *, changed, outcome=None):
     )
 
 
+def _read_only_for(request, person):
+    """Whether `person` has admin access that the one asking lacks.
+
+    Helpdesk then only looks: changing a colleague's or a superuser's e-mail,
+    account or cards would let it take over their sign-in.
+    """
+    return (
+        person is not None
+        and not request.user.is_superuser
+        and (person.is_staff or person.is_superuser)
+    )
+
+
+WITHOUT_ADMIN_ACCESS = Q(is_staff=False, is_superuser=False)
+
+
 class PersonCreationForm(forms.ModelForm):
     """A new person: no password, as everyone signs in with Microsoft 365."""
 
@@ -210,6 +227,16 @@ class CULinkCardInline(admin.TabularInline):
     model = CULinkCard
     extra = 0
     fields = ["serial", "status", "expires_on"]
+
+    # `obj` is the person whose page this is.
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and not _read_only_for(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _read_only_for(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _read_only_for(request, obj)
 
 
 @admin.register(User)
@@ -240,6 +267,12 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
         # Cards once the person exists: adding asks only who they are.
         return self.inlines if obj else []
 
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _read_only_for(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _read_only_for(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         # Helpdesk may disable a person, never hand out staff or superuser rights.
         if request.user.is_superuser:
@@ -253,6 +286,14 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
             "last_login",
             "date_joined",
         ]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Admin's autocomplete picks the holder of a card: helpdesk is offered
+        # only people whose pages it may change.
+        if request.resolver_match.url_name == "autocomplete" and not request.user.is_superuser:
+            queryset = queryset.filter(WITHOUT_ADMIN_ACCESS)
+        return queryset, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -277,6 +318,20 @@ class CULinkCardAdmin(PortalModelAdmin):
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
 
+    def has_change_permission(self, request, obj=None):
+        holder = obj.user if obj else None
+        return super().has_change_permission(request, obj) and not _read_only_for(request, holder)
+
+    def has_delete_permission(self, request, obj=None):
+        holder = obj.user if obj else None
+        return super().has_delete_permission(request, obj) and not _read_only_for(request, holder)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Helpdesk cannot add a card for, or move one to, a person with admin access.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(WITHOUT_ADMIN_ACCESS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         audit_card_change(request, obj, changed=change)
@@ -297,13 +352,27 @@ class ProofLockAdmin(PortalModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        holder = obj.user if obj else None
+        return super().has_change_permission(request, obj) and not _read_only_for(request, holder)
+
     @admin.action(description=_("Unlock the selected proofs"), permissions=["change"])
     def unlock(self, request, queryset):
+        locks = list(queryset.select_related("user"))
+        kept = [lock for lock in locks if _read_only_for(request, lock.user)]
         unlocked = sum(
             ProofLock.objects.unlock(lock.user, lock.kind, by=request.user, why="helpdesk admin")
-            for lock in queryset.select_related("user")
+            for lock in locks
+            if lock not in kept
         )
         self.message_user(request, _("%(count)d unlocked.") % {"count": unlocked})
+        if kept:
+            self.message_user(
+                request,
+                _("%(count)d not unlocked: only a superuser unlocks people with admin access.")
+                % {"count": len(kept)},
+                messages.WARNING,
+            )
 
 
 @admin.register(AuditEvent)
