@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from bypass.models import BypassCode
+from duoportal.admin import PortalModelAdmin
 
 
 @admin.register(BypassCode)
-class BypassCodeAdmin(admin.ModelAdmin):
-    # The hash is never displayed: it is excluded from every view of a code.
+class BypassCodeAdmin(PortalModelAdmin):
+    # The hash is never displayed, searched or filtered (SECRET_FIELDS in duoportal/admin.py).
     list_display = ["user", "via", "created_at", "expires_at", "uses", "max_uses", "status"]
     list_filter = ["via"]
     search_fields = ["user__username"]

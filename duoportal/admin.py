@@ -1,8 +1,169 @@
-from django.contrib import admin
+"""Django admin for helpdesk: people, CU Link cards, proof locks and the audit trail.
+
+Every admin of the site, ours and those of Django and allauth, is a
+PortalModelAdmin: it never answers a question about a secret, filters only by
+what it offers, and answers a malformed filter with a 400, never a 500.
+"""
+
+import re
+
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.admin import SocialAccountAdmin
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.filters import SimpleListFilter
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import url_params_from_lookup_dict
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
+from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
+
+# Fields that hold a secret or part of one, by model. Admin never shows,
+# searches or filters by them, and refuses every lookup that reaches one, also
+# through a relation (a lookup answers "does a row match?", which is enough to
+# read a hash a few characters at a time). A new secret field goes here.
+SECRET_FIELDS = {
+    "duoportal.user": ("password",),
+    "duoportal.authenticatordevice": ("secret_encrypted",),
+    "bypass.bypasscode": ("code_hash",),
+    "bypass.cardcheck": ("token",),
+    "rescue.rescuecode": ("selector", "code_hash"),
+    "socialaccount.socialapp": ("secret", "key"),
+    "socialaccount.socialtoken": ("token", "token_secret"),
+}
+
+# The parameters Django's own list filters send for a field (see
+# django.contrib.admin.filters), and the date hierarchy's with their ranges:
+# admin works out where a year ends, and converts to UTC, so the first and
+# last years Python's dates hold would overflow.
+FILTER_SUFFIXES = ("", "__exact", "__isnull", "__gte", "__lt", "__isempty")
+DATE_PARTS = {"year": range(2, 9999), "month": range(1, 13), "day": range(1, 32)}
+
+
+def secret_fields(model):
+    return SECRET_FIELDS.get(model._meta.label_lower, ())
+
+
+def touches_secret(model, lookup):
+    """Whether the lookup path `lookup`, read from `model`, reaches a secret field."""
+    for part in lookup.split("__"):
+        if part in secret_fields(model):
+            return True
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        model = field.related_model
+        if model is None:
+            return False
+    return False
+
+
+def refuse_control_characters(*texts):
+    if any(CONTROL_CHARACTERS.search(text) for text in texts):
+        raise BadRequest("Control characters in the query.")
+
+
+class PortalModelAdmin(admin.ModelAdmin):
+    """The base of every admin on the site.
+
+    A changelist filters only by the parameters of its own list filters and
+    date hierarchy, never by a secret field (a 400, as Django answers a lookup
+    it does not allow). Query values with control characters, malformed
+    filter values and malformed ids are a 400 too: PostgreSQL refuses NUL in
+    text, and a filter Django passes straight to the database would be a 500.
+    """
+
+    def changelist_view(self, request, extra_context=None):
+        for key, values in request.GET.lists():
+            refuse_control_characters(key, *values)
+        return super().changelist_view(request, extra_context)
+
+    def get_changelist_instance(self, request):
+        # Django would redirect to a "database error" page for a filter value
+        # of the wrong type or a date that does not exist.
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters as error:
+            raise BadRequest("Malformed filter.") from error
+
+    def response_action(self, request, queryset):
+        # The rows an action is for, as posted by the changelist's checkboxes.
+        self._refuse_malformed_ids(self.opts.pk, request.POST.getlist(ACTION_CHECKBOX_NAME))
+        return super().response_action(request, queryset)
+
+    def get_changeform_initial_data(self, request):
+        # "Add" links may prefill the form, e.g. ?user=12 (autocomplete
+        # widgets look those ids up while the page is drawn).
+        initial = super().get_changeform_initial_data(request)
+        for name, value in initial.items():
+            values = value if isinstance(value, list) else [value]
+            refuse_control_characters(*values)
+            try:
+                field = self.opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field.is_relation:
+                self._refuse_malformed_ids(field.target_field, values)
+        return initial
+
+    @staticmethod
+    def _refuse_malformed_ids(field, values):
+        for value in values:
+            try:
+                field.to_python(value)
+            except ValidationError as error:
+                raise BadRequest("Malformed id.") from error
+
+    def get_search_results(self, request, queryset, search_term):
+        # The changelist's search box and the autocomplete view both come here.
+        refuse_control_characters(search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if touches_secret(self.model, lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request) and self._offers(
+            lookup, value, request
+        )
+
+    def _offers(self, lookup, value, request):
+        """Whether this admin's own filters, date hierarchy or pop-ups send `lookup`."""
+        # Raw-id pop-ups filter by the relation's limit_choices_to.
+        for fk_lookup in self.model._meta.related_fkey_lookups:
+            if callable(fk_lookup):
+                fk_lookup = fk_lookup()
+            if (lookup, value) in url_params_from_lookup_dict(fk_lookup).items():
+                return True
+        if self.date_hierarchy:
+            part = lookup.removeprefix(f"{self.date_hierarchy}__")
+            if part in DATE_PARTS:
+                return bool(re.fullmatch(r"[0-9]{1,4}", value)) and int(value) in DATE_PARTS[part]
+        return lookup in self._filter_parameters(request)
+
+    def _filter_parameters(self, request):
+        names = set()
+        for item in self.get_list_filter(request):
+            if isinstance(item, type) and issubclass(item, SimpleListFilter):
+                names.add(item.parameter_name)
+                continue
+            path = item[0] if isinstance(item, (list, tuple)) else item
+            names.update(path + suffix for suffix in FILTER_SUFFIXES)
+            field = get_fields_from_path(self.model, path)[-1]
+            if field.is_relation:
+                names.add(f"{path}__{field.target_field.name}__exact")
+        return names
 
 
 def audit_admin_change(request, person, form, change):
@@ -30,18 +191,61 @@ def audit_card_change(request, card, *, changed, outcome=None):
     )
 
 
+def _read_only_for(request, person):
+    """Whether `person` has admin access that the one asking lacks.
+
+    Helpdesk then only looks: changing a colleague's or a superuser's e-mail,
+    account or cards would let it take over their sign-in.
+    """
+    return (
+        person is not None
+        and not request.user.is_superuser
+        and (person.is_staff or person.is_superuser)
+    )
+
+
+WITHOUT_ADMIN_ACCESS = Q(is_staff=False, is_superuser=False)
+
+
+class PersonCreationForm(forms.ModelForm):
+    """A new person: no password, as everyone signs in with Microsoft 365."""
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "display_name"]
+
+    def clean_username(self):
+        # As the model stores it, so a duplicate in other case is found here.
+        return User.normalize_username(self.cleaned_data["username"])
+
+    def save(self, commit=True):
+        self.instance.set_unusable_password()
+        return super().save(commit)
+
+
 class CULinkCardInline(admin.TabularInline):
     model = CULinkCard
     extra = 0
     fields = ["serial", "status", "expires_on"]
 
+    # `obj` is the person whose page this is.
+    def has_add_permission(self, request, obj):
+        return super().has_add_permission(request, obj) and not _read_only_for(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _read_only_for(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _read_only_for(request, obj)
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PortalModelAdmin, BaseUserAdmin):
     list_display = ["username", "display_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "display_name", "email", "cards__serial"]
+    # No password anywhere: nobody signs in to the portal with one.
     fieldsets = [
-        (None, {"fields": ["username", "password"]}),
+        (None, {"fields": ["username"]}),
         (_("Personal info"), {"fields": ["display_name", "first_name", "last_name", "email"]}),
         (
             _("Permissions"),
@@ -49,7 +253,25 @@ class UserAdmin(BaseUserAdmin):
         ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+    add_fieldsets = [(None, {"fields": ["username", "email", "display_name"]})]
+    form = forms.ModelForm
+    add_form = PersonCreationForm
+    # Django's template for adding a user asks for a password.
+    add_form_template = None
     inlines = [CULinkCardInline]
+
+    def user_change_password(self, request, id, form_url=""):
+        raise Http404
+
+    def get_inlines(self, request, obj):
+        # Cards once the person exists: adding asks only who they are.
+        return self.inlines if obj else []
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not _read_only_for(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not _read_only_for(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # Helpdesk may disable a person, never hand out staff or superuser rights.
@@ -65,33 +287,50 @@ class UserAdmin(BaseUserAdmin):
             "date_joined",
         ]
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if request.user.is_superuser:
-            return fieldsets
-        # No password form for helpdesk: people sign in with Microsoft 365.
-        return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f != "password"]})
-            for name, opts in fieldsets
-        ]
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Admin's autocomplete picks the holder of a card: helpdesk is offered
+        # only people whose pages it may change.
+        if request.resolver_match.url_name == "autocomplete" and not request.user.is_superuser:
+            queryset = queryset.filter(WITHOUT_ADMIN_ACCESS)
+        return queryset, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         audit_admin_change(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
+        # Audited before the delete, while the card still has its id.
+        for card in [f.instance for f in formset.deleted_forms if f.instance.pk]:
+            audit_card_change(request, card, changed=True, outcome="deleted")
         super().save_formset(request, form, formset, change)
-        for card in formset.new_objects + [card for card, _fields in formset.changed_objects]:
+        for card in formset.new_objects:
+            audit_card_change(request, card, changed=False)
+        for card, _fields in formset.changed_objects:
             audit_card_change(request, card, changed=True)
 
 
 @admin.register(CULinkCard)
-class CULinkCardAdmin(admin.ModelAdmin):
+class CULinkCardAdmin(PortalModelAdmin):
     list_display = ["serial", "user", "status", "expires_on", "updated_at"]
     list_filter = ["status"]
     search_fields = ["serial", "user__username", "user__display_name"]
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def has_change_permission(self, request, obj=None):
+        holder = obj.user if obj else None
+        return super().has_change_permission(request, obj) and not _read_only_for(request, holder)
+
+    def has_delete_permission(self, request, obj=None):
+        holder = obj.user if obj else None
+        return super().has_delete_permission(request, obj) and not _read_only_for(request, holder)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Helpdesk cannot add a card for, or move one to, a person with admin access.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(WITHOUT_ADMIN_ACCESS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -103,7 +342,7 @@ class CULinkCardAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProofLock)
-class ProofLockAdmin(admin.ModelAdmin):
+class ProofLockAdmin(PortalModelAdmin):
     list_display = ["user", "kind", "failures", "locked_until"]
     list_filter = ["kind"]
     search_fields = ["user__username"]
@@ -113,17 +352,31 @@ class ProofLockAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        holder = obj.user if obj else None
+        return super().has_change_permission(request, obj) and not _read_only_for(request, holder)
+
     @admin.action(description=_("Unlock the selected proofs"), permissions=["change"])
     def unlock(self, request, queryset):
+        locks = list(queryset.select_related("user"))
+        kept = [lock for lock in locks if _read_only_for(request, lock.user)]
         unlocked = sum(
             ProofLock.objects.unlock(lock.user, lock.kind, by=request.user, why="helpdesk admin")
-            for lock in queryset.select_related("user")
+            for lock in locks
+            if lock not in kept
         )
         self.message_user(request, _("%(count)d unlocked.") % {"count": unlocked})
+        if kept:
+            self.message_user(
+                request,
+                _("%(count)d not unlocked: only a superuser unlocks people with admin access.")
+                % {"count": len(kept)},
+                messages.WARNING,
+            )
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(PortalModelAdmin):
     list_display = ["at", "action", "outcome", "subject_username", "actor_username", "ip"]
     list_filter = ["action", "outcome"]
     search_fields = ["subject_username", "actor_username", "ip"]
@@ -138,3 +391,17 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# allauth's app and token admins would show nothing but secrets: the Microsoft
+# app is configured in settings (a second one in the database would break
+# sign-in) and no tokens are stored.
+admin.site.unregister([SocialApp, SocialToken])
+# The admins of Django and allauth that stay get the portal's base class.
+for model, model_admin in [
+    (Group, GroupAdmin),
+    (EmailAddress, EmailAddressAdmin),
+    (SocialAccount, SocialAccountAdmin),
+]:
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (PortalModelAdmin, model_admin), {}))

@@ -1,4 +1,5 @@
 import ipaddress
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -14,6 +15,11 @@ class RequestContext:
 request_context = ContextVar("request_context", default=RequestContext())  # noqa: B039 (frozen)
 
 
+# C0 and C1 control characters and DEL. PostgreSQL refuses NUL in text, and none
+# of them belongs in a browser's name or an admin filter.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _client_ip(request):
     address = request.META.get("REMOTE_ADDR", "")
     try:
@@ -27,7 +33,7 @@ def audit_context(get_response):
         token = request_context.set(
             RequestContext(
                 ip=_client_ip(request),
-                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                user_agent=CONTROL_CHARACTERS.sub("", request.META.get("HTTP_USER_AGENT", "")),
             )
         )
         try:

@@ -1,9 +1,11 @@
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.test import Client
 
 from bypass.models import BypassCode
-from duoportal.models import CULinkCard, ProofLock
+from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
 from rescue.models import RescueCode
+from tests.conftest import pass_prompt
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,256 @@ def test_it_records_helpdesk_changes_to_a_person(helpdesk, helen, alice):
     event = alice.audit_events.get(action="admin_change")
     assert event.actor == helen
     assert set(event.detail["fields"]) >= {"display_name", "is_active"}
+
+
+@pytest.fixture
+def root(db):
+    return User.objects.create_superuser("root@example.edu", email="root@example.edu")
+
+
+@pytest.fixture
+def superuser(client, root):
+    return pass_prompt(client, root)
+
+
+def person_form(person, **changes):
+    """What admin's change form posts for `person`, with `changes` and no cards."""
+    return {
+        "username": person.username,
+        "display_name": person.display_name,
+        "email": person.email,
+        "is_active": "on" if person.is_active else "",
+        # Only a superuser's form has these.
+        "date_joined_0": f"{person.date_joined:%Y-%m-%d}",
+        "date_joined_1": f"{person.date_joined:%H:%M:%S}",
+        "cards-TOTAL_FORMS": "0",
+        "cards-INITIAL_FORMS": "0",
+        **changes,
+    }
+
+
+def test_it_has_no_password_page_for_anyone(helpdesk, root, alice):
+    for person in (root, alice):
+        response = helpdesk.post(
+            f"/admin/duoportal/user/{person.pk}/password/",
+            {"usable_password": "true", "password1": "Pw-12345678", "password2": "Pw-12345678"},
+        )
+        assert response.status_code == 404
+    root.refresh_from_db()
+    assert not root.has_usable_password()
+    superuser = pass_prompt(Client(), root)
+    assert superuser.get(f"/admin/duoportal/user/{alice.pk}/password/").status_code == 404
+
+
+def test_it_shows_and_takes_no_password_in_the_change_form(superuser, alice):
+    page = superuser.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+    assert "password" not in page.lower()
+
+    response = superuser.post(
+        f"/admin/duoportal/user/{alice.pk}/change/",
+        person_form(alice, password="Pw-12345678", password1="Pw-12345678"),
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert not alice.has_usable_password()
+
+
+def test_it_adds_a_person_without_a_password(superuser, root):
+    assert "password" not in superuser.get("/admin/duoportal/user/add/").text.lower()
+
+    response = superuser.post(
+        "/admin/duoportal/user/add/",
+        {
+            "username": "Carol@Example.edu",
+            "email": "carol@example.edu",
+            "display_name": "Carol Ng",
+            "password1": "Pw-12345678",
+            "password2": "Pw-12345678",
+        },
+    )
+
+    carol = User.objects.get(username="carol@example.edu")
+    assert response.status_code == 302
+    assert (carol.email, carol.display_name) == ("carol@example.edu", "Carol Ng")
+    assert not carol.has_usable_password()
+    assert carol.audit_events.get().outcome == "added"
+
+
+def test_it_refuses_to_add_a_person_twice(superuser, alice):
+    response = superuser.post("/admin/duoportal/user/add/", {"username": "ALICE@example.edu"})
+    assert response.status_code == 200
+    assert "A person with that username already exists." in response.text
+    assert User.objects.filter(username__iexact="alice@example.edu").count() == 1
+
+
+def test_it_shows_helpdesk_people_with_admin_access_read_only(helpdesk, helen, root):
+    colleague = User.objects.create_user("harry@example.edu", email="h@example.edu", is_staff=True)
+    CULinkCard.objects.create(user=root, serial="51000001")
+
+    for person in (root, colleague, helen):
+        page = helpdesk.get(f"/admin/duoportal/user/{person.pk}/change/").text
+        assert person.email in page
+        assert 'name="email"' not in page and 'name="is_active"' not in page
+        assert 'name="cards-0-serial"' not in page and "cards-__prefix__" not in page
+        response = helpdesk.post(
+            f"/admin/duoportal/user/{person.pk}/change/",
+            person_form(person, email="evil@example.net", is_active=""),
+        )
+        assert response.status_code == 403
+        person.refresh_from_db()
+        assert (person.email, person.is_active) != ("evil@example.net", False)
+    assert not AuditEvent.objects.filter(action="admin_change").exists()
+
+
+def test_it_refuses_helpdesk_a_card_for_a_person_with_admin_access(helpdesk, root, alice):
+    response = helpdesk.post(
+        f"/admin/duoportal/user/{root.pk}/change/",
+        person_form(
+            root,
+            **{"cards-TOTAL_FORMS": "1", "cards-0-serial": "66666666", "cards-0-status": "active"},
+        ),
+    )
+    assert response.status_code == 403
+
+    response = helpdesk.post(
+        "/admin/duoportal/culinkcard/add/",
+        {"user": root.pk, "serial": "66666666", "status": "active"},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.text
+    assert not CULinkCard.objects.exists()
+
+
+def test_it_lets_helpdesk_neither_move_nor_edit_cards_of_people_with_admin_access(
+    helpdesk, root, alice
+):
+    alices = CULinkCard.objects.create(user=alice, serial="51000001")
+    roots = CULinkCard.objects.create(user=root, serial="51000002")
+
+    moved = helpdesk.post(
+        f"/admin/duoportal/culinkcard/{alices.pk}/change/",
+        {"user": root.pk, "serial": alices.serial, "status": "active"},
+    )
+    assert "Select a valid choice." in moved.text
+    page = helpdesk.get(f"/admin/duoportal/culinkcard/{roots.pk}/change/").text
+    assert "51000002" in page and 'name="serial"' not in page
+    edited = helpdesk.post(
+        f"/admin/duoportal/culinkcard/{roots.pk}/change/",
+        {"user": alice.pk, "serial": "51000002", "status": "lost"},
+    )
+    assert edited.status_code == 403
+    assert list(CULinkCard.objects.order_by("pk").values_list("user", "status")) == [
+        (alice.pk, "active"),
+        (root.pk, "active"),
+    ]
+
+
+def test_it_offers_helpdesk_only_people_without_admin_access_for_a_card(helpdesk, root, alice):
+    response = helpdesk.get(
+        "/admin/autocomplete/",
+        {"app_label": "duoportal", "model_name": "culinkcard", "field_name": "user", "term": ""},
+    )
+    found = [result["text"] for result in response.json()["results"]]
+    assert "alice@example.edu" in found
+    assert "root@example.edu" not in found and "helen@example.edu" not in found
+
+
+def test_it_lets_helpdesk_unlock_only_people_without_admin_access(helpdesk, root, alice):
+    for person in (root, alice):
+        for _ in range(10):
+            BypassCode.objects.redeem(person, "000000000")
+    locks = ProofLock.objects.filter(kind="passcode", user__in=[root, alice])
+
+    response = helpdesk.post(
+        "/admin/duoportal/prooflock/",
+        {"action": "unlock", "_selected_action": [lock.pk for lock in locks]},
+        follow=True,
+    )
+
+    assert "1 not unlocked: only a superuser unlocks people with admin access." in response.text
+    assert ProofLock.objects.locked_until(alice, "passcode") is None
+    assert ProofLock.objects.locked_until(root, "passcode") is not None
+
+
+def test_it_serves_university_staff_without_admin_access_like_students(helpdesk, bob):
+    response = helpdesk.post(
+        f"/admin/duoportal/user/{bob.pk}/change/",
+        person_form(
+            bob,
+            is_active="",
+            **{"cards-TOTAL_FORMS": "1", "cards-0-serial": "51007788", "cards-0-status": "lost"},
+        ),
+    )
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert not bob.is_active and bob.cards.get().status == "lost"
+
+
+def test_it_leaves_superusers_full_access(superuser, helen):
+    response = superuser.post(
+        f"/admin/duoportal/user/{helen.pk}/change/",
+        person_form(
+            helen,
+            email="helen.lee@example.edu",
+            is_staff="on",
+            groups=[helen.groups.get().pk],
+            **{"cards-TOTAL_FORMS": "1", "cards-0-serial": "51009911", "cards-0-status": "active"},
+        ),
+    )
+    assert response.status_code == 302
+    helen.refresh_from_db()
+    assert helen.email == "helen.lee@example.edu" and helen.cards.get().serial == "51009911"
+    card = superuser.post(
+        f"/admin/duoportal/culinkcard/{helen.cards.get().pk}/change/",
+        {"user": helen.pk, "serial": "51009911", "status": "lost"},
+    )
+    assert card.status_code == 302 and helen.cards.get().status == "lost"
+
+
+def test_it_records_a_card_added_on_a_persons_page_as_added(helpdesk, helen, alice):
+    card = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
+    helpdesk.post(
+        f"/admin/duoportal/user/{alice.pk}/change/",
+        person_form(
+            alice,
+            **{
+                "cards-TOTAL_FORMS": "2",
+                "cards-INITIAL_FORMS": "1",
+                "cards-0-id": card.pk,
+                "cards-0-user": alice.pk,
+                "cards-0-serial": "51000001",
+                "cards-0-status": "revoked",
+                "cards-1-serial": "51000002",
+                "cards-1-status": "active",
+            },
+        ),
+    )
+
+    events = alice.audit_events.filter(action="admin_change", detail__model="card")
+    assert sorted((e.outcome, e.detail["status"]) for e in events) == [
+        ("added", "active"),
+        ("changed", "revoked"),
+    ]
+
+
+def test_it_records_a_card_deleted_on_a_persons_page(superuser, root, alice):
+    card = CULinkCard.objects.create(user=alice, serial="51000001")
+    superuser.post(
+        f"/admin/duoportal/user/{alice.pk}/change/",
+        person_form(
+            alice,
+            **{
+                "cards-TOTAL_FORMS": "1",
+                "cards-INITIAL_FORMS": "1",
+                "cards-0-id": card.pk,
+                "cards-0-user": alice.pk,
+                "cards-0-serial": "51000001",
+                "cards-0-status": "active",
+                "cards-0-DELETE": "on",
+            },
+        ),
+    )
+
+    assert not alice.cards.exists()
+    event = alice.audit_events.get(action="admin_change", detail__model="card")
+    assert (event.outcome, event.detail["card_id"], event.actor) == ("deleted", card.pk, root)

@@ -64,3 +64,15 @@ def test_it_cannot_be_changed_or_deleted(alice):
     with pytest.raises(TypeError):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get().outcome == ""
+
+
+def test_it_strips_control_characters_from_the_browser_name(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        "/verify/passcode/",
+        {"passcode": "123456789"},
+        HTTP_USER_AGENT="Phone\x00/1.0\r\n\x1b[31m\t\x7f\x85 ok",
+    )
+
+    assert response.status_code == 200
+    assert AuditEvent.objects.get(action="bypass_use").user_agent == "Phone/1.0[31m ok"
