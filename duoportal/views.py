@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from bypass.models import BypassCode
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm, PasscodeForm
-from duoportal.models import AuditEvent, AuthenticatorDevice
+from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
 from duoportal.secondfactor import second_factor_required
 from rescue.models import RescueCode
 
@@ -56,7 +56,14 @@ def verify_passcode(request):
             return redirect(_next_url(request))
         form.add_error("passcode", refusals.passcode(result))
     return render(
-        request, "duoportal/verify_passcode.html", {"form": form, **_next_context(request)}
+        request,
+        "duoportal/verify_passcode.html",
+        {
+            "form": form,
+            # While locked, the page says until when instead of showing a form that must fail.
+            "locked": refusals.lock_notice(request.user, ProofLock.Kind.PASSCODE),
+            **_next_context(request),
+        },
     )
 
 
