@@ -124,7 +124,7 @@ def authenticator_add(request):
 def authenticator_confirm(request, pk):
     if refused := _check_enrolment(request):
         return refused
-    device = get_object_or_404(request.user.authenticators, pk=pk, confirmed=False)
+    device = get_object_or_404(request.user.authenticators.confirmable(), pk=pk)
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if AuthenticatorDevice.objects.confirm(device, form.cleaned_data["code"]):
