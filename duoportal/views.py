@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from bypass.models import BypassCode
@@ -120,6 +121,8 @@ def authenticator_add(request):
     return redirect("portal:authenticator_confirm", device.pk)
 
 
+# The page shows the secret (as text and as a QR code): never stored by a browser or proxy.
+@never_cache
 @login_required
 def authenticator_confirm(request, pk):
     if refused := _check_enrolment(request):
