@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -123,18 +124,34 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
 
         Six digits are a code from an enrolled authenticator app ("totp"),
         anything else is taken for a bypass code ("bypass"). Both count
-        against the one passcode lock.
+        against the one passcode lock. "No code" is only said to a person
+        with neither a live bypass code nor an app: for anyone else, whatever
+        they typed is a wrong passcode.
         """
         typed = normalize(passcode, TOTP_PATTERN)
         if typed is not None:
-            result = ProofLock.objects.attempt(
-                user,
-                ProofLock.Kind.PASSCODE,
-                lambda: AuthenticatorDevice.objects.verify(user, typed),
-                action=AuditEvent.Action.TOTP_USE,
-            )
-            return result, "totp"
-        return self.redeem(user, passcode), "bypass"
+            method, action = "totp", AuditEvent.Action.TOTP_USE
+            check = partial(AuthenticatorDevice.objects.verify, user, typed)
+        else:
+            method, action = "bypass", AuditEvent.Action.BYPASS_USE
+            check = partial(self._use, user, passcode)
+
+        def check_either():
+            result = check()
+            if result.reason == Reason.NO_CODE and self._has_a_passcode(user):
+                return CheckResult(Reason.WRONG_CODE)
+            return result
+
+        result = ProofLock.objects.attempt(
+            user, ProofLock.Kind.PASSCODE, check_either, action=action
+        )
+        return result, method
+
+    def _has_a_passcode(self, user):
+        return (
+            self.live().filter(user=user).exists()
+            or AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
+        )
 
     def _use(self, user, passcode):
         # The unrevoked code first (there is at most one), then the last revoked.

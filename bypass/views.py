@@ -15,6 +15,7 @@ from bypass.forms import CardCheckForm
 from bypass.models import BypassCode, CardCheck
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorNameForm
+from duoportal.models import ProofLock
 
 # The session remembers which card check GET BYPASS CODE may use up.
 CHECK_TOKEN_KEY = "card_check_token"  # noqa: S105 (a session key, not a secret)
@@ -48,7 +49,8 @@ def card(request):
             secondfactor.mark_card_checked(request)
             return redirect("bypass:card_verified")
         form.add_error("serial", refusals.card(result))
-    return render(request, "bypass/card.html", {"form": form})
+    locked = refusals.lock_notice(request.user, ProofLock.Kind.CARD)
+    return render(request, "bypass/card.html", {"form": form, "locked": locked})
 
 
 def _fresh_token(request):

@@ -397,17 +397,44 @@ TOTP_PATTERN = r"[0-9]{6}"
 TOTP_TOLERANCE = 1
 
 
+# An app not confirmed within a day is dropped: its secret was shown long ago,
+# and a person who still wants it starts again with a new one.
+UNCONFIRMED_LIFETIME = timedelta(days=1)
+
+
 class AuthenticatorDeviceManager(models.Manager):
     def start(self, user, name):
-        """An unconfirmed device with a new secret, to show as a QR code."""
-        return self.create(user=user, name=name, secret_encrypted=encrypt(pyotp.random_base32()))
+        """An unconfirmed device with a new secret, to show as a QR code.
+
+        It replaces the person's unconfirmed one, so nobody collects secrets
+        by adding again and again. Everyone's unconfirmed devices older than
+        UNCONFIRMED_LIFETIME are removed on the way.
+        """
+        secret = encrypt(pyotp.random_base32())
+        self.filter(confirmed=False, created_at__lte=self._stale_before()).delete()
+        with transaction.atomic():
+            # Two adds of one person take turns, so the second replaces the first.
+            User.objects.lock(user)
+            self.filter(user=user, confirmed=False).delete()
+            return self.create(user=user, name=name, secret_encrypted=secret)
+
+    def confirmable(self):
+        """Unconfirmed devices young enough to be confirmed."""
+        return self.filter(confirmed=False, created_at__gt=self._stale_before())
+
+    def _stale_before(self):
+        return timezone.now() - UNCONFIRMED_LIFETIME
 
     def confirm(self, device, code):
         """Confirm enrolment with a first code from the app. Returns whether it matched."""
-        if device.confirmed or not device.consume(code):
+        if device.confirmed or device.created_at <= self._stale_before():
+            return False
+        if not device.consume(code):
+            return False
+        # A conditional UPDATE: a device replaced or removed meanwhile stays unconfirmed.
+        if not self.confirmable().filter(pk=device.pk).update(confirmed=True):
             return False
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
         AuditEvent.objects.record(
             AuditEvent.Action.DEVICE_ADD,
             subject=device.user,
@@ -458,6 +485,14 @@ class AuthenticatorDevice(models.Model):
     objects = AuthenticatorDeviceManager()
 
     class Meta:
+        constraints = [
+            # One app being added per person at a time: a new one replaces it.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(confirmed=False),
+                name="one_unconfirmed_authenticator_per_person",
+            ),
+        ]
         verbose_name = _("authenticator")
         verbose_name_plural = _("authenticators")
 

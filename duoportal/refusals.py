@@ -5,11 +5,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from duoportal.models import ProofLock
 from duoportal.results import Reason
 
-
-def _until(result):
-    return formats.time_format(timezone.localtime(result.locked_until), "H:i")
+Kind = ProofLock.Kind
 
 
 def _tries(message, result):
@@ -17,17 +16,49 @@ def _tries(message, result):
     return message % {"count": result.tries_left}
 
 
+def _counted(message, result):
+    """A refusal that counts towards the lock also says how many tries are left."""
+    if result.tries_left is None:
+        # Not counted (a disabled person): no countdown to show.
+        return message
+    tries = _tries(
+        ngettext("%(count)d try left.", "%(count)d tries left.", result.tries_left), result
+    )
+    # Translators: a refusal, then how many tries are left, e.g. "This card has
+    # expired. 9 tries left." Languages without spaces between sentences drop the space.
+    return _("%(refusal)s %(tries_left)s") % {"refusal": message, "tries_left": tries}
+
+
+def locked(kind, until):
+    """Until when `kind` is locked, in local time."""
+    time = {"time": formats.time_format(timezone.localtime(until), "H:i")}
+    if kind == Kind.PASSCODE:
+        return _("Too many wrong passcodes. Try again after %(time)s.") % time
+    if kind == Kind.CARD:
+        return _("Too many wrong serial numbers. Try again after %(time)s.") % time
+    return _("Too many wrong rescue codes. Try again after %(time)s.") % time
+
+
+def lock_notice(user, kind):
+    """What a page of `kind` says instead of its form while it is locked, or None."""
+    until = ProofLock.objects.locked_until(user, kind)
+    return locked(kind, until) if until else None
+
+
 def passcode(result):
     if result.locked_until:
-        return _("Too many wrong passcodes. Try again after %(time)s.") % {"time": _until(result)}
+        return locked(Kind.PASSCODE, result.locked_until)
     if result.reason == Reason.EXPIRED:
-        return _("That bypass code has expired. Generate a new one.")
+        return _counted(_("That bypass code has expired. Generate a new one."), result)
     if result.reason == Reason.USED_UP:
-        return _("That bypass code has been used up. Generate a new one.")
+        return _counted(_("That bypass code has been used up. Generate a new one."), result)
     if result.reason == Reason.REVOKED:
-        return _("That bypass code was revoked. Generate a new one.")
+        return _counted(_("That bypass code was revoked. Generate a new one."), result)
     if result.reason == Reason.NO_CODE:
-        return _("You have no live bypass code or authenticator app. Get a bypass code first.")
+        return _counted(
+            _("You have no live bypass code or authenticator app. Get a bypass code first."),
+            result,
+        )
     return _tries(
         ngettext(
             "Wrong passcode. %(count)d try left.",
@@ -41,18 +72,20 @@ def passcode(result):
 def card(result):
     contact = {"contact": settings.HELPDESK_CONTACT}
     if result.locked_until:
-        return _("Too many wrong serial numbers. Try again after %(time)s.") % {
-            "time": _until(result)
-        }
+        return locked(Kind.CARD, result.locked_until)
     if result.reason == Reason.NO_CODE:
-        return _("We have no valid CU Link card on record for you. Contact %(contact)s.") % contact
+        return _counted(
+            _("We have no valid CU Link card on record for you. Contact %(contact)s.") % contact,
+            result,
+        )
     if result.reason == Reason.REVOKED:
-        return (
+        return _counted(
             _("This CU Link card is reported lost or is no longer valid. Contact %(contact)s.")
-            % contact
+            % contact,
+            result,
         )
     if result.reason == Reason.EXPIRED:
-        return _("This CU Link card has expired. Contact %(contact)s.") % contact
+        return _counted(_("This CU Link card has expired. Contact %(contact)s.") % contact, result)
     return _tries(
         ngettext(
             "That serial number does not match your CU Link card. %(count)d try left.",
@@ -65,18 +98,25 @@ def card(result):
 
 def rescue(result):
     if result.locked_until:
-        return _("Too many wrong rescue codes. Try again after %(time)s.") % {
-            "time": _until(result)
-        }
+        return locked(Kind.RESCUE, result.locked_until)
     if result.reason == Reason.USED_UP:
-        return _("That rescue code has already been used. Each rescue code works once.")
+        return _counted(
+            _("That rescue code has already been used. Each rescue code works once."), result
+        )
     if result.reason == Reason.REVOKED:
-        return _("That rescue code was replaced by a newer set. Use a code from your newest set.")
+        return _counted(
+            _("That rescue code was replaced by a newer set. Use a code from your newest set."),
+            result,
+        )
     if result.reason == Reason.NO_CODE:
-        return _(
-            "You have no unused rescue codes. Use your CU Link card instead, or contact "
-            "%(contact)s."
-        ) % {"contact": settings.HELPDESK_CONTACT}
+        return _counted(
+            _(
+                "You have no unused rescue codes. Use your CU Link card instead, or contact "
+                "%(contact)s."
+            )
+            % {"contact": settings.HELPDESK_CONTACT},
+            result,
+        )
     return _tries(
         ngettext(
             "That rescue code is not right. %(count)d try left.",

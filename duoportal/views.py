@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from bypass.models import BypassCode
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm, PasscodeForm
-from duoportal.models import AuditEvent, AuthenticatorDevice
+from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
 from duoportal.secondfactor import second_factor_required
 from rescue.models import RescueCode
 
@@ -55,7 +56,14 @@ def verify_passcode(request):
             return redirect(_next_url(request))
         form.add_error("passcode", refusals.passcode(result))
     return render(
-        request, "duoportal/verify_passcode.html", {"form": form, **_next_context(request)}
+        request,
+        "duoportal/verify_passcode.html",
+        {
+            "form": form,
+            # While locked, the page says until when instead of showing a form that must fail.
+            "locked": refusals.lock_notice(request.user, ProofLock.Kind.PASSCODE),
+            **_next_context(request),
+        },
     )
 
 
@@ -112,11 +120,13 @@ def authenticator_add(request):
     return redirect("portal:authenticator_confirm", device.pk)
 
 
+# The page shows the secret (as text and as a QR code): never stored by a browser or proxy.
+@never_cache
 @login_required
 def authenticator_confirm(request, pk):
     if refused := _check_enrolment(request):
         return refused
-    device = get_object_or_404(request.user.authenticators, pk=pk, confirmed=False)
+    device = get_object_or_404(request.user.authenticators.confirmable(), pk=pk)
     form = AuthenticatorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if AuthenticatorDevice.objects.confirm(device, form.cleaned_data["code"]):

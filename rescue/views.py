@@ -5,6 +5,7 @@ from django.views.decorators.cache import never_cache
 from bypass.models import BypassCode
 from bypass.views import code_screen
 from duoportal import refusals
+from duoportal.models import ProofLock
 from duoportal.secondfactor import second_factor_required
 from rescue.forms import RescueCodeForm
 from rescue.models import RescueCode
@@ -26,7 +27,8 @@ def submit(request):
         if issued:
             return code_screen(request, *issued, rescue_codes_left=result.uses_left)
         form.add_error("code", refusals.rescue(result))
-    return render(request, "rescue/submit.html", {"form": form})
+    locked = refusals.lock_notice(request.user, ProofLock.Kind.RESCUE)
+    return render(request, "rescue/submit.html", {"form": form, "locked": locked})
 
 
 @never_cache

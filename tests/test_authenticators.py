@@ -2,7 +2,9 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+import time_machine
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from duoportal.models import AuthenticatorDevice
@@ -122,3 +124,50 @@ def test_it_refuses_removal_by_get(verified, alice):
 def test_it_needs_a_name(verified):
     response = verified.post(ADD, {"name": ""}, follow=True)
     assert "Give the authenticator a name." in response.text
+
+
+def test_it_keeps_one_unconfirmed_app_per_person_the_newest(verified, alice):
+    first = verified.post(ADD, {"name": "Phone"})["Location"]
+    second = verified.post(ADD, {"name": "Phone"})["Location"]
+
+    assert alice.authenticators.filter(confirmed=False).count() == 1
+    assert verified.get(first).status_code == 404
+    assert verified.get(second).status_code == 200
+
+
+def test_it_keeps_confirmed_apps_when_another_is_started(verified, alice):
+    device, url = start(verified)
+    verified.post(url, {"code": pyotp.TOTP(device.totp.secret).now()})
+    verified.post(ADD, {"name": "Tablet"})
+    assert alice.authenticators.get(confirmed=True) == device
+    assert alice.authenticators.get(confirmed=False).name == "Tablet"
+
+
+def test_it_no_longer_confirms_an_app_started_over_a_day_ago(verified):
+    device, url = start(verified)
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(
+        created_at=timezone.now() - timedelta(days=1, seconds=1)
+    )
+    assert verified.get(url).status_code == 404
+    assert verified.post(url, {"code": pyotp.TOTP(device.totp.secret).now()}).status_code == 404
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_it_removes_everyones_stale_unconfirmed_apps_when_one_starts(verified, bob):
+    a_day_ago = timezone.now() - timedelta(days=1, seconds=1)
+    with time_machine.travel(a_day_ago):
+        kept = AuthenticatorDevice.objects.start(bob, "Bob's phone")
+        AuthenticatorDevice.objects.filter(pk=kept.pk).update(confirmed=True)
+        stale = AuthenticatorDevice.objects.start(bob, "Bob's tablet")
+
+    start(verified)
+
+    assert not AuthenticatorDevice.objects.filter(pk=stale.pk).exists()
+    assert AuthenticatorDevice.objects.filter(pk=kept.pk).exists()
+
+
+def test_the_database_allows_one_unconfirmed_app_per_person(alice):
+    AuthenticatorDevice.objects.start(alice, "Phone")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuthenticatorDevice.objects.create(user=alice, name="Another", secret_encrypted="x")

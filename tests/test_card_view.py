@@ -1,9 +1,12 @@
 """CU Link Serial Number and "I'm not a robot" (the card path, step ii and iii)."""
 
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 from urllib.error import URLError
 
 import pytest
+import time_machine
+from django.utils import timezone
 from django_recaptcha.client import RecaptchaResponse
 
 from bypass.models import CardCheck
@@ -14,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/bypass-code/card/check/"
 SUBMIT = "django_recaptcha.fields.client.submit"
+LOCKOUT = timedelta(minutes=30)
 
 
 @pytest.fixture
@@ -58,9 +62,12 @@ def test_it_says_a_wrong_serial_and_tries_left(client, alice_card):
     assert not CardCheck.objects.exists()
 
 
-def test_it_says_there_is_no_card_on_record(client, alice):
+def test_it_says_there_is_no_card_on_record_and_tries_left(client, alice):
     client.force_login(alice)
-    assert "no valid CU Link card on record" in post(client).text
+    text = post(client).text
+    assert "We have no valid CU Link card on record for you." in text
+    assert "helpdesk@example.edu" in text
+    assert "9 tries left." in text
 
 
 @pytest.mark.parametrize(
@@ -75,6 +82,14 @@ def test_it_refuses_a_lost_or_expired_card_with_the_helpdesk(client, alice_card,
     text = post(client).text
     assert message in text
     assert "helpdesk" in text
+    assert "9 tries left." in text
+
+
+def test_it_counts_tries_left_from_the_settings(client, alice, settings):
+    settings.PROOF_MAX_FAILURES = 2
+    client.force_login(alice)
+    assert "1 try left." in post(client).text
+    assert "Too many wrong serial numbers." in post(client).text
 
 
 def test_it_wants_the_box_ticked_and_counts_no_failure(client, alice, alice_card):
@@ -90,6 +105,23 @@ def test_it_says_until_when_it_is_locked(client, alice_card):
     assert "Too many wrong serial numbers. Try again after" in response.text
     assert "Too many wrong serial numbers" in post(client).text
     assert not CardCheck.objects.exists()
+
+
+def test_it_shows_the_lock_as_soon_as_the_page_opens(client, alice, alice_card):
+    with time_machine.travel(datetime(2026, 11, 27, 2, 0, tzinfo=UTC)):
+        ProofLock.objects.create(user=alice, kind="card", locked_until=timezone.now() + LOCKOUT)
+        response = client.get(URL)
+    assert 'role="alert"' in response.text
+    assert "Too many wrong serial numbers. Try again after 10:30." in response.text
+    assert 'href="/bypass-code/rescue/"' in response.text  # The other proof.
+    assert 'name="serial"' not in response.text
+
+
+def test_it_shows_the_form_again_once_the_lock_has_ended(client, alice, alice_card):
+    ProofLock.objects.create(user=alice, kind="card", locked_until=timezone.now())
+    response = client.get(URL)
+    assert 'name="serial"' in response.text
+    assert "Too many wrong serial numbers" not in response.text
 
 
 @pytest.mark.parametrize("serial", ["", "5100\x002345", "x" * 65, "５１００２３４５"])

@@ -1,8 +1,13 @@
 """The rescue path: START, the rescue code, SUBMIT, the code."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from bypass.models import BypassCode
+from duoportal.models import ProofLock
 from rescue.models import RescueCode
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +43,7 @@ def test_it_refuses_a_used_rescue_code(client, alice, codes):
     client.post(URL, {"code": codes[0]})
     response = client.post(URL, {"code": codes[0]})
     assert "That rescue code has already been used." in response.text
+    assert "9 tries left." in response.text
     assert BypassCode.objects.filter(user=alice).count() == 1
 
 
@@ -45,6 +51,7 @@ def test_it_refuses_a_code_of_an_older_set(client, alice, codes):
     RescueCode.objects.generate(alice)
     response = client.post(URL, {"code": codes[1]})
     assert "replaced by a newer set" in response.text
+    assert "9 tries left." in response.text
     assert not BypassCode.objects.exists()
 
 
@@ -65,6 +72,32 @@ def test_it_tells_someone_without_codes_what_to_do(client, alice):
     client.force_login(alice)
     response = client.post(URL, {"code": "ABCD-EFGH-JKLM-NPQR"})
     assert "You have no unused rescue codes. Use your CU Link card instead" in response.text
+    assert "9 tries left." in response.text
+
+
+def test_it_counts_tries_left_from_the_settings(client, codes, settings):
+    settings.PROOF_MAX_FAILURES = 2
+    client.post(URL, {"code": codes[0]})
+    assert "1 try left." in client.post(URL, {"code": codes[0]}).text
+    assert "Too many wrong rescue codes." in client.post(URL, {"code": codes[0]}).text
+
+
+def test_it_shows_the_lock_as_soon_as_the_page_opens(client, alice, codes):
+    with time_machine.travel(datetime(2026, 11, 27, 2, 0, tzinfo=UTC)):
+        until = timezone.now() + timedelta(minutes=30)
+        ProofLock.objects.create(user=alice, kind="rescue", locked_until=until)
+        response = client.get(URL)
+    assert 'role="alert"' in response.text
+    assert "Too many wrong rescue codes. Try again after 10:30." in response.text
+    assert 'href="/bypass-code/card/"' in response.text  # The other proof.
+    assert 'name="code"' not in response.text
+
+
+def test_it_shows_the_form_again_once_the_lock_has_ended(client, alice, codes):
+    ProofLock.objects.create(user=alice, kind="rescue", locked_until=timezone.now())
+    response = client.get(URL)
+    assert 'name="code"' in response.text
+    assert "Too many wrong rescue codes" not in response.text
 
 
 @pytest.mark.parametrize("typed", ["", "x" * 65, "ABCD\x00EFGH"])

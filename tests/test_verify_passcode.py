@@ -3,10 +3,11 @@ from datetime import UTC, datetime, timedelta
 import pyotp
 import pytest
 import time_machine
+from django.db.models import F
 from django.utils import timezone
 
 from bypass.models import BypassCode
-from duoportal.models import AuthenticatorDevice
+from duoportal.models import AuthenticatorDevice, ProofLock
 
 pytestmark = pytest.mark.django_db
 
@@ -90,6 +91,7 @@ def test_it_says_until_when_it_is_locked(signed_in, alice):
         assert "Try again after 10:30." in response.text  # Hong Kong time
         response = signed_in.post(URL, {"passcode": plaintext})
         assert "Try again after 10:30." in response.text
+        assert "Try again after 10:30." in signed_in.get(URL).text
     assert BypassCode.objects.get(user=alice).uses == 0
 
 
@@ -97,12 +99,83 @@ def test_it_says_an_expired_code_has_expired(signed_in, alice):
     with time_machine.travel(timezone.now() - timedelta(hours=12)):
         _, plaintext = BypassCode.objects.issue(alice, via="culink")
     response = signed_in.post(URL, {"passcode": plaintext})
-    assert "That bypass code has expired." in response.text
+    assert "That bypass code has expired. Generate a new one. 9 tries left." in response.text
 
 
-def test_it_tells_someone_without_a_code_to_get_one(signed_in):
+@pytest.mark.parametrize("typed", ["123456", "123456789", "abc"])
+def test_it_tells_someone_without_a_code_to_get_one_and_tries_left(signed_in, typed):
+    response = signed_in.post(URL, {"passcode": typed})
+    assert "Get a bypass code first. 9 tries left." in response.text
+
+
+@pytest.mark.parametrize("typed", ["123456", "12345", "abc"])
+def test_it_says_wrong_passcode_to_someone_with_only_a_bypass_code(signed_in, alice, typed):
+    # Alice has a live bypass code and no app: six digits are just a wrong passcode.
+    BypassCode.objects.issue(alice, via="culink")
+    response = signed_in.post(URL, {"passcode": typed})
+    assert "Wrong passcode. 9 tries left." in response.text
+    assert "no live bypass code" not in response.text
+    assert alice.proof_locks.get().failures == 1
+
+
+@pytest.mark.parametrize("typed", ["123456789", "12345", "abc"])
+def test_it_says_wrong_passcode_to_someone_with_only_an_app(signed_in, alice, typed):
+    totp_device(alice)
+    response = signed_in.post(URL, {"passcode": typed})
+    assert "Wrong passcode. 9 tries left." in response.text
+    assert "no live bypass code" not in response.text
+
+
+def test_it_says_wrong_passcode_to_someone_with_an_app_and_an_expired_code(signed_in, alice):
+    totp_device(alice)
+    with time_machine.travel(timezone.now() - timedelta(hours=12)):
+        BypassCode.objects.issue(alice, via="culink")
     response = signed_in.post(URL, {"passcode": "123456789"})
-    assert "Get a bypass code first." in response.text
+    assert "Wrong passcode. 9 tries left." in response.text
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        ({"uses": F("max_uses")}, "That bypass code has been used up. Generate a new one."),
+        ({"revoked_at": timezone.now()}, "That bypass code was revoked. Generate a new one."),
+    ],
+    ids=["used up", "revoked"],
+)
+def test_it_says_tries_left_for_a_used_up_or_revoked_code(signed_in, alice, spoil, message):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    BypassCode.objects.filter(user=alice).update(**spoil)
+    response = signed_in.post(URL, {"passcode": plaintext})
+    assert message in response.text
+    assert "9 tries left." in response.text
+
+
+def test_it_counts_tries_left_from_the_settings(signed_in, settings):
+    settings.PROOF_MAX_FAILURES = 3
+    assert "Get a bypass code first. 2 tries left." in signed_in.post(URL, {"passcode": "1"}).text
+    assert "Get a bypass code first. 1 try left." in signed_in.post(URL, {"passcode": "1"}).text
+    assert "Too many wrong passcodes." in signed_in.post(URL, {"passcode": "1"}).text
+
+
+def lock(person, at):
+    ProofLock.objects.create(user=person, kind="passcode", locked_until=at)
+
+
+def test_it_shows_the_lock_as_soon_as_the_page_opens(signed_in, alice):
+    with time_machine.travel(datetime(2026, 11, 27, 2, 0, tzinfo=UTC)):
+        lock(alice, timezone.now() + timedelta(minutes=30))
+        response = signed_in.get(URL)
+    assert 'role="alert"' in response.text
+    assert "Too many wrong passcodes. Try again after 10:30." in response.text  # Hong Kong time
+    assert 'href="/bypass-code/"' in response.text
+    assert 'name="passcode"' not in response.text
+
+
+def test_it_shows_the_form_again_once_the_lock_has_ended(signed_in, alice):
+    lock(alice, timezone.now() - timedelta(seconds=1))
+    response = signed_in.get(URL)
+    assert 'name="passcode"' in response.text
+    assert "Too many wrong passcodes" not in response.text
 
 
 @pytest.mark.parametrize("typed", ["", "x" * 65])
