@@ -15,7 +15,7 @@ def keep_each_persons_newest_unconfirmed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("duoportal", "0001_initial"),
+        ("duoportal", "0002_no_passwords_and_profile_audit"),
     ]
 
     operations = [
