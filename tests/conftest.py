@@ -110,6 +110,18 @@ def helpdesk(client, helen):
     return pass_prompt(client, helen)
 
 
+@pytest.fixture
+def root(db):
+    """A superuser."""
+    return User.objects.create_superuser("root@example.edu", email="root@example.edu")
+
+
+@pytest.fixture
+def superuser(client, root):
+    """Root, signed in and past the passcode prompt."""
+    return pass_prompt(client, root)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright

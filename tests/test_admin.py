@@ -134,16 +134,6 @@ def test_it_records_helpdesk_changes_to_a_person(helpdesk, helen, alice):
     assert set(event.detail["fields"]) >= {"display_name", "is_active"}
 
 
-@pytest.fixture
-def root(db):
-    return User.objects.create_superuser("root@example.edu", email="root@example.edu")
-
-
-@pytest.fixture
-def superuser(client, root):
-    return pass_prompt(client, root)
-
-
 def person_form(person, **changes):
     """What admin's change form posts for `person`, with `changes` and no cards."""
     return {

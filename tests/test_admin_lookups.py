@@ -8,23 +8,12 @@ from django.urls import reverse
 
 from bypass.models import BypassCode
 from duoportal.admin import PortalModelAdmin, secret_fields, touches_secret
-from duoportal.models import AuditEvent, User
+from duoportal.models import AuditEvent
 from rescue.models import RescueCode
-from tests.conftest import pass_prompt
 
 pytestmark = pytest.mark.django_db
 
 LOOKUPS = {"exact": "x", "startswith": "$", "regex": "^[0-9a-f$]", "contains": "a", "in": "a,b"}
-
-
-@pytest.fixture
-def root(db):
-    return User.objects.create_superuser("root@example.edu", email="root@example.edu")
-
-
-@pytest.fixture
-def superuser(client, root):
-    return pass_prompt(client, root)
 
 
 def secret_paths(model, hops=1):
