@@ -40,7 +40,9 @@ class PortalAdminSite(admin.AdminSite):
         # Log out is the portal's own sign-out, which also ends the Microsoft
         # session. Not wrapped in admin_view: that would send someone whose
         # second factor has gone idle to the index instead of signing out.
-        urls = [url for url in super().get_urls() if getattr(url, "name", None) != "logout"]
+        # Nobody has a password, so there is none to change either.
+        gone = {"logout", "password_change", "password_change_done"}
+        urls = [url for url in super().get_urls() if getattr(url, "name", None) not in gone]
         return [path("logout/", self.logout, name="logout"), *urls]
 
     def logout(self, request, extra_context=None):

@@ -375,3 +375,8 @@ def test_it_records_a_card_deleted_on_a_persons_page(superuser, root, alice):
     assert not alice.cards.exists()
     event = alice.audit_events.get(action="admin_change", detail__model="card")
     assert (event.outcome, event.detail["card_id"], event.actor) == ("deleted", card.pk, root)
+
+
+def test_it_has_no_page_to_change_ones_own_password(superuser):
+    assert superuser.get("/admin/password_change/").status_code == 404
+    assert superuser.post("/admin/password_change/", {"new_password1": "x"}).status_code == 404

@@ -16,3 +16,10 @@ def test_a_server_error_page_stands_alone(client, settings):
 
     page = render_to_string("500.html")
     assert "Something went wrong" in page and "Nothing was changed" in page
+
+
+def test_a_request_not_understood_is_explained(helpdesk):
+    response = helpdesk.get("/admin/rescue/rescuecode/?selector=%00")
+    assert response.status_code == 400
+    assert "Request not understood" in response.text
+    assert "Nothing was changed." in response.text
