@@ -6,8 +6,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RequestContext:
+    """Who is asking: the person's address and browser, and through which application.
+
+    `application` is empty on the portal's own pages. An application that calls
+    the portal's Duo API (duoapi/) names itself there, and `ip` is then the
+    person's address as the application reports it.
+    """
+
     ip: str | None = None
     user_agent: str = ""
+    application: str = ""
 
 
 # The request being served, for the audit trail. The models layer reads it so

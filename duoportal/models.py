@@ -101,6 +101,8 @@ class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
     def record(self, action, *, subject=None, actor=None, outcome="", **detail):
         """Append one event. Never pass a code, a serial or a hash in `detail`."""
         context = request_context.get()
+        if context.application:
+            detail = {"application": context.application, **detail}
         return self.create(
             action=action,
             outcome=str(outcome),

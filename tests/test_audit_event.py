@@ -3,7 +3,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from bypass.models import BypassCode
-from duoportal.middleware import audit_context
+from duoportal.middleware import RequestContext, audit_context, request_context
 from duoportal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +20,19 @@ def test_it_records_ip_and_browser_of_the_request(alice):
     event = AuditEvent.objects.get(action="bypass_issue")
     assert (event.ip, event.user_agent) == ("203.0.113.7", "Phone/1.0")
     assert (event.subject, event.actor, event.outcome) == (alice, alice, "culink")
+
+
+def test_it_records_the_application_that_asked(alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    token = request_context.set(RequestContext(ip="198.51.100.4", application="VPN"))
+    try:
+        BypassCode.objects.redeem(alice, plaintext)
+    finally:
+        request_context.reset(token)
+
+    event = AuditEvent.objects.get(action="bypass_use")
+    assert (event.ip, event.detail["application"]) == ("198.51.100.4", "VPN")
+    assert "application" not in AuditEvent.objects.get(action="bypass_issue").detail
 
 
 def test_it_records_no_ip_outside_a_request(alice):
