@@ -138,7 +138,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
 
         def check_either():
             result = check()
-            if result.reason == Reason.NO_CODE and self._has_a_passcode(user):
+            if result.reason == Reason.NO_CODE and self.has_a_passcode(user):
                 return CheckResult(Reason.WRONG_CODE)
             return result
 
@@ -147,7 +147,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         )
         return result, method
 
-    def _has_a_passcode(self, user):
+    def has_a_passcode(self, user):
         return (
             self.live().filter(user=user).exists()
             or AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()

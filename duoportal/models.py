@@ -134,6 +134,8 @@ class AuditEvent(models.Model):
         DEVICE_ADD = "device_add", _("authenticator added")
         DEVICE_REMOVE = "device_remove", _("authenticator removed")
         ADMIN_CHANGE = "admin_change", _("changed in admin")
+        DUO_PREAUTH = "duo_preauth", _("application asked how to check the person (Duo API)")
+        DUO_AUTH = "duo_auth", _("application checked a passcode (Duo API)")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "duoportal",
     "bypass",
     "rescue",
+    "duoapi",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,27 @@ CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES",
 # as Duo does by default.
 PROOF_MAX_FAILURES = env.int("PROOF_MAX_FAILURES", default=10)
 PROOF_LOCKOUT = timedelta(minutes=env.float("PROOF_LOCKOUT_MINUTES", default=30))
+
+# Duo's protocols (duoapi/): applications that speak Duo check passcodes here.
+# The host name they sign requests for; without it, the Host header's name.
+PORTAL_API_HOSTNAME = env.str("PORTAL_API_HOSTNAME", default="")
+# Where a person without a code is sent to get one; without it, this portal's
+# home page on the host the application called.
+PORTAL_URL = env.str("PORTAL_URL", default="")
+# How the portal names a person to Duo: "{upn}" (alice@example.edu, as is) or
+# "{local}" (alice, as duo_unix sends a Unix login). A name without a domain
+# gets DUO_USERNAME_DOMAIN added back when it is mapped to a person.
+DUO_USERNAME_FORMAT = env.str("DUO_USERNAME_FORMAT", default="{upn}")
+DUO_USERNAME_DOMAIN = env.str("DUO_USERNAME_DOMAIN", default="").lower().lstrip("@")
+if DUO_USERNAME_FORMAT not in ("{upn}", "{local}"):
+    refuse("DUO_USERNAME_FORMAT", "must be {upn} or {local}.")
+if DUO_USERNAME_FORMAT == "{local}" and not DUO_USERNAME_DOMAIN:
+    refuse("DUO_USERNAME_DOMAIN", "is needed with DUO_USERNAME_FORMAT={local}.")
+# What preauth answers for a name the portal does not know: "enroll" (sends
+# them to the portal, as for a person without a code) or "deny".
+DUO_UNKNOWN_USERS = env.str("DUO_UNKNOWN_USERS", default="enroll")
+if DUO_UNKNOWN_USERS not in ("enroll", "deny"):
+    refuse("DUO_UNKNOWN_USERS", "must be enroll or deny.")
 
 LOGGING = {
     "version": 1,

@@ -54,4 +54,6 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Duo's Auth API v2 at Duo's own paths, for applications that speak Duo.
+    path("", include("duoapi.urls")),
 ]

@@ -122,6 +122,23 @@ def superuser(client, root):
     return pass_prompt(client, root)
 
 
+@pytest.fixture
+def vpn(db):
+    """An application that checks passcodes through the Duo API: (integration, secret key)."""
+    from duoapi.models import Integration
+
+    return Integration.objects.create_integration("VPN")
+
+
+@pytest.fixture
+def duo(live_server, vpn):
+    """The real duo_client.Auth of the VPN, over HTTP to the live portal."""
+    from tests.duo import auth_client
+
+    integration, secret = vpn
+    return auth_client(live_server.url, integration.ikey, secret)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright

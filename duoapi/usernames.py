@@ -1,0 +1,35 @@
+"""Between the names applications send and the portal's people.
+
+Applications send their own login name: `alice` from duo_unix for a Unix
+user, `alice@example.edu` from a web application. People are known by their
+lower-cased Microsoft 365 user principal name.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+MAX_LENGTH = 150
+
+
+def username_for(person):
+    """The name the portal gives Duo for `person` (DUO_USERNAME_FORMAT)."""
+    upn = person.username
+    return settings.DUO_USERNAME_FORMAT.format(upn=upn, local=upn.partition("@")[0])
+
+
+def person_for(username=None, user_id=None):
+    """The person an application names, or None.
+
+    A name without a domain gets DUO_USERNAME_DOMAIN added back; `user_id` is
+    the person's stable id in the portal (their primary key).
+    """
+    people = get_user_model().objects
+    if user_id is not None:
+        # Digits only, within a bigint: anything else is nobody, never a database error.
+        if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 18):
+            return None
+        return people.filter(pk=int(user_id)).first()
+    name = username.strip().lower()
+    if "@" not in name and settings.DUO_USERNAME_DOMAIN:
+        name = f"{name}@{settings.DUO_USERNAME_DOMAIN}"
+    return people.filter(username=name).first()
