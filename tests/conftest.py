@@ -4,6 +4,7 @@ import os
 import pytest
 import requests
 from django.contrib.auth.models import Group
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.utils import translation
 
 from duoportal.apps import HELPDESK_GROUP
@@ -13,6 +14,10 @@ from tests.idp import TENANT, DevIdp
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make around it are still synchronous. Tests only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The live server's listen backlog is 10 connections; the Duo API tests race a
+# hundred applications at it, as a production server's backlog would take.
+ThreadedWSGIServer.request_queue_size = 128
 
 
 def pytest_report_header(config):

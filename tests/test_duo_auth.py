@@ -1,0 +1,187 @@
+"""POST /auth/v2/auth and GET /auth/v2/auth_status, as duo_client calls them."""
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+import time_machine
+from django.utils import timezone
+
+from bypass.models import BypassCode
+from duoapi.models import Integration
+from duoportal.models import AuditEvent, AuthenticatorDevice
+from tests.duo import auth_client, refusal
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ALICE = "alice@example.edu"
+
+
+@pytest.fixture
+def code(alice):
+    """Alice's live bypass code, in plain text."""
+    return BypassCode.objects.issue(alice, via="culink")[1]
+
+
+def test_it_allows_a_bypass_code_and_counts_one_use(duo, alice, code):
+    answer = duo.auth("passcode", username=ALICE, passcode=code)
+
+    assert answer == {
+        "result": "allow",
+        "status": "allow",
+        "status_msg": "Success. Logging you in...",
+    }
+    assert BypassCode.objects.get(user=alice).uses == 1
+
+
+def test_it_allows_a_code_from_an_authenticator_app(duo, alice):
+    device = AuthenticatorDevice.objects.start(alice, "Pixel")
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(confirmed=True)
+
+    answer = duo.auth("passcode", username=ALICE, passcode=pyotp.TOTP(device.totp.secret).now())
+
+    assert answer["result"] == "allow"
+
+
+def test_it_denies_a_wrong_passcode(duo, alice, code):
+    wrong = f"{(int(code) + 1) % 10**9:09d}"
+
+    answer = duo.auth("passcode", username=ALICE, passcode=wrong)
+
+    assert (answer["result"], answer["status"]) == ("deny", "deny")
+    assert answer["status_msg"] == "Incorrect passcode. Please try again."
+    assert BypassCode.objects.get(user=alice).uses == 0
+
+
+def test_it_denies_an_unknown_person_as_a_wrong_passcode(duo, code):
+    answer = duo.auth("passcode", username="nobody@example.edu", passcode=code)
+
+    assert answer["status_msg"] == "Incorrect passcode. Please try again."
+
+
+def test_it_refuses_the_twenty_first_use(duo, alice, code):
+    answers = [duo.auth("passcode", username=ALICE, passcode=code) for _ in range(21)]
+
+    assert [a["result"] for a in answers] == ["allow"] * 20 + ["deny"]
+    assert "used up" in answers[-1]["status_msg"]
+
+
+def test_it_refuses_a_code_after_twelve_hours(duo, code):
+    with time_machine.travel(timezone.now() + timedelta(hours=12, seconds=1)):
+        answer = duo.auth("passcode", username=ALICE, passcode=code)
+
+    assert answer["result"] == "deny"
+    assert "expired" in answer["status_msg"]
+
+
+def test_it_locks_after_ten_wrong_passcodes(duo, alice, code):
+    for _ in range(9):
+        duo.auth("passcode", username=ALICE, passcode="000000000")
+    tenth = duo.auth("passcode", username=ALICE, passcode="000000000")
+    right = duo.auth("passcode", username=ALICE, passcode=code)
+
+    assert (tenth["result"], tenth["status"]) == ("deny", "locked_out")
+    assert right["result"] == "deny"
+    assert "Too many wrong passcodes" in right["status_msg"]
+    assert BypassCode.objects.get(user=alice).uses == 0
+
+
+def test_it_shares_the_lock_with_the_portals_own_prompt(duo, alice, code):
+    for _ in range(10):
+        BypassCode.objects.check_passcode(alice, "000000000")
+
+    assert duo.auth("passcode", username=ALICE, passcode=code)["result"] == "deny"
+
+
+def test_it_answers_asynchronously_with_a_final_status(duo, alice, code):
+    txid = duo.auth("passcode", username=ALICE, passcode=code, async_txn=True)["txid"]
+
+    status = duo.auth_status(txid)
+
+    assert status["waiting"] is False
+    assert status["success"] is True
+    assert BypassCode.objects.get(user=alice).uses == 1
+
+
+def test_it_answers_a_wrong_passcode_asynchronously(duo, code):
+    txid = duo.auth("passcode", username=ALICE, passcode="000000000", async_txn=True)["txid"]
+
+    assert duo.auth_status(txid)["success"] is False
+
+
+def test_it_shows_a_transaction_only_to_the_integration_that_made_it(duo, live_server, code):
+    txid = duo.auth("passcode", username=ALICE, passcode=code, async_txn=True)["txid"]
+    other, secret = Integration.objects.create_integration("Wiki")
+    wiki = auth_client(live_server.url, other.ikey, secret)
+
+    status, error = refusal(lambda: wiki.auth_status(txid))
+
+    assert (status, error["code"]) == (400, 40002)
+
+
+@pytest.mark.parametrize("factor", ["auto", "push", "phone", "sms", "bogus"])
+def test_it_refuses_factors_that_need_a_phone(duo, code, factor):
+    status, error = refusal(lambda: duo.auth(factor, username=ALICE, device="auto"))
+
+    assert (status, error["code"], error["message_detail"]) == (400, 40002, "factor")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"factor": "passcode", "username": ALICE},
+        {"factor": "passcode", "passcode": "123456789"},
+        {"factor": "prompt", "username": ALICE},
+        {"factor": "passcode", "username": ALICE, "passcode": "1" * 65},
+        {"factor": "passcode", "username": ALICE, "passcode": "1", "async": "maybe"},
+        {"factor": "passcode", "user_id": "9" * 65, "passcode": "123456789"},
+    ],
+)
+def test_it_refuses_missing_or_malformed_parameters(duo, code, params):
+    status, error = refusal(lambda: duo.json_api_call("POST", "/auth/v2/auth", params))
+
+    assert (status, error["code"]) == (400, 40002)
+
+
+@pytest.mark.parametrize("user_id", ["999999", "9" * 40, "١٢"])
+def test_an_unknown_or_impossible_stable_id_is_nobody(duo, code, user_id):
+    answer = duo.auth("passcode", user_id=user_id, passcode=code)
+
+    assert answer["result"] == "deny"
+
+
+def test_it_records_each_auth_without_the_passcode(duo, alice, code):
+    duo.auth("passcode", username=ALICE, passcode=code, ipaddr="198.51.100.7")
+    duo.auth("passcode", username=ALICE, passcode="000000000", ipaddr="2001:db8::1")
+
+    events = list(AuditEvent.objects.filter(action="duo_auth").order_by("pk"))
+    assert [(e.outcome, e.ip) for e in events] == [
+        ("allow", "198.51.100.7"),
+        ("deny", "2001:db8::1"),
+    ]
+    assert {e.detail["application"] for e in events} == {"VPN"}
+    for event in AuditEvent.objects.all():
+        assert code not in str(event.detail) and "000000000" not in str(event.detail)
+
+
+def test_it_works_with_version_2_signatures(live_server, vpn, code):
+    integration, secret = vpn
+    client = auth_client(live_server.url, integration.ikey, secret, sig_version=2)
+
+    assert client.preauth(username=ALICE)["result"] == "auth"
+    assert client.auth("passcode", username=ALICE, passcode=code)["result"] == "allow"
+
+
+def test_a_rotated_secret_and_the_old_one_both_work_until_it_is_retired(
+    duo, live_server, vpn, code
+):
+    integration, _ = vpn
+    new = integration.rotate_secret()
+    renewed = auth_client(live_server.url, integration.ikey, new)
+
+    assert duo.auth("passcode", username=ALICE, passcode=code)["result"] == "allow"
+    assert renewed.auth("passcode", username=ALICE, passcode=code)["result"] == "allow"
+
+    integration.retire_previous_secret()
+    assert renewed.check()
+    assert refusal(duo.check)[1]["code"] == 40103
