@@ -39,6 +39,8 @@ SECRET_FIELDS = {
     "bypass.bypasscode": ("code_hash",),
     "bypass.cardcheck": ("token",),
     "rescue.rescuecode": ("selector", "code_hash"),
+    "duoapi.integration": ("secret_encrypted", "previous_secret_encrypted"),
+    "duoapi.authtransaction": ("txid",),
     "socialaccount.socialapp": ("secret", "key"),
     "socialaccount.socialtoken": ("token", "token_secret"),
 }

@@ -1,0 +1,57 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from duoapi.models import Integration
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("create_integration", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_it_prints_the_keys_as_json(settings):
+    settings.PORTAL_API_HOSTNAME = "duo.example.edu"
+
+    out, _ = run("VPN", "--json")
+
+    keys = json.loads(out)
+    integration = Integration.objects.get(name="VPN")
+    assert keys == {
+        "ikey": integration.ikey,
+        "skey": integration.secrets[0],
+        "api_hostname": "duo.example.edu",
+    }
+
+
+def test_it_names_the_first_allowed_host_without_a_configured_hostname(settings):
+    settings.PORTAL_API_HOSTNAME = ""
+    settings.ALLOWED_HOSTS = ["*", ".example.edu", "portal.example.edu"]
+
+    out, _ = run("VPN", "--json")
+
+    assert json.loads(out)["api_hostname"] == "portal.example.edu"
+
+
+def test_it_says_the_secret_is_shown_once():
+    out, err = run("VPN")
+
+    assert "skey: " in out
+    assert "cannot be shown again" in err
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101])
+def test_it_refuses_a_bad_name(name):
+    with pytest.raises(CommandError):
+        run(name)
+    assert not Integration.objects.exists()
+
+
+def test_it_refuses_a_name_in_use(vpn):
+    with pytest.raises(CommandError, match="already exists"):
+        run("VPN")

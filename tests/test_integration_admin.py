@@ -1,0 +1,97 @@
+"""Integrations in admin: superusers only, and a secret key shown once."""
+
+import pytest
+
+from duoapi.models import Integration
+from duoportal.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/duoapi/integration/"
+
+
+def test_it_shows_the_secret_once_when_a_superuser_adds_an_integration(superuser, settings):
+    settings.PORTAL_API_HOSTNAME = "duo.example.edu"
+
+    response = superuser.post(f"{URL}add/", {"name": "VPN"})
+
+    integration = Integration.objects.get(name="VPN")
+    [secret] = integration.secrets
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert integration.ikey in page and secret in page and "duo.example.edu" in page
+    assert "no-store" in response["Cache-Control"]
+    change_page = superuser.get(f"{URL}{integration.pk}/change/").content.decode()
+    assert integration.ikey in change_page and secret not in change_page
+
+
+def test_it_records_who_added_an_integration(superuser, root):
+    superuser.post(f"{URL}add/", {"name": "VPN"})
+
+    event = AuditEvent.objects.get(action="admin_change", detail__model="integration")
+    assert (event.actor, event.outcome) == (root, "integration added")
+    assert Integration.objects.get().created_by == root
+
+
+def test_it_disables_an_integration(superuser, vpn):
+    integration, _ = vpn
+
+    superuser.post(f"{URL}{integration.pk}/change/", {"name": "VPN", "enabled": ""})
+
+    integration.refresh_from_db()
+    assert not integration.enabled
+    assert AuditEvent.objects.filter(outcome="disabled").exists()
+
+
+def test_it_rotates_a_secret_and_shows_the_new_one_once(superuser, vpn):
+    integration, old = vpn
+
+    response = superuser.post(
+        URL, {"action": "rotate_secret", "_selected_action": [integration.pk]}
+    )
+
+    integration.refresh_from_db()
+    new, previous = integration.secrets
+    assert previous == old
+    assert new in response.content.decode() and old not in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_it_rotates_one_integration_at_a_time(superuser, vpn):
+    other, _ = Integration.objects.create_integration("Wiki")
+    integration, _ = vpn
+
+    response = superuser.post(
+        URL,
+        {"action": "rotate_secret", "_selected_action": [integration.pk, other.pk]},
+        follow=True,
+    )
+
+    assert "one integration at a time" in response.content.decode()
+    assert Integration.objects.filter(rotated_at__isnull=False).count() == 0
+
+
+def test_it_retires_the_previous_secret(superuser, vpn):
+    integration, _ = vpn
+    new = integration.rotate_secret()
+
+    superuser.post(URL, {"action": "retire_previous_secret", "_selected_action": [integration.pk]})
+
+    assert Integration.objects.get().secrets == [new]
+
+
+def test_helpdesk_cannot_see_integrations(helpdesk, vpn):
+    integration, _ = vpn
+
+    assert helpdesk.get(URL).status_code == 403
+    assert helpdesk.get(f"{URL}{integration.pk}/change/").status_code == 403
+    assert helpdesk.post(f"{URL}add/", {"name": "Evil"}).status_code == 403
+    assert b"Integrations" not in helpdesk.get("/admin/").content
+
+
+def test_even_a_helpdesk_person_given_the_permissions_cannot(helpdesk, helen, vpn):
+    from django.contrib.auth.models import Permission
+
+    helen.user_permissions.add(*Permission.objects.filter(content_type__app_label="duoapi"))
+
+    assert helpdesk.get(URL).status_code == 403
