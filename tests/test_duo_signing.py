@@ -112,7 +112,7 @@ def test_it_refuses_a_date_more_than_five_minutes_off(offset):
     assert refused.value.code == 40105
 
 
-NOW = 1795836575  # Sat, 28 Nov 2026 00:49:35 UTC
+NOW = 1795836575  # Sat, 28 Nov 2026 03:29:35 UTC
 
 
 @pytest.mark.parametrize(
@@ -120,8 +120,8 @@ NOW = 1795836575  # Sat, 28 Nov 2026 00:49:35 UTC
     [
         formatdate(NOW),  # duo_client: "-0000"
         formatdate(NOW, usegmt=True),  # "GMT"
-        "Sat, 28 Nov 2026 00:49:35 +0000",  # duo_unix's X-Duo-Date
-        "Sat, 28 Nov 2026 08:49:35 +0800",  # duo_client with sig_timezone
+        "Sat, 28 Nov 2026 03:29:35 +0000",  # duo_unix's X-Duo-Date
+        "Sat, 28 Nov 2026 11:29:35 +0800",  # duo_client with sig_timezone
     ],
 )
 def test_it_reads_every_date_format_clients_send(date):
