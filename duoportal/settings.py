@@ -121,8 +121,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so concurrent
     # writers queue (for up to `timeout` seconds) instead of failing with
     # "database is locked" halfway through a transaction.
+    # WAL lets readers go on while one writes, and with synchronous=NORMAL a
+    # commit waits for no fsync (a power cut may lose the last commits, never
+    # corrupt the file): every API call writes an audit event.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     # A file, not Django's shared in-memory database: threads in the
     # concurrency tests need real SQLite locking, which shared cache lacks.
