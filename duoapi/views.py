@@ -202,6 +202,7 @@ def preauth(request, integration, params):
             subject=person,
             outcome=answer["result"],
             username=params.get("username") or params.get("user_id"),
+            ipaddr=ipaddr,
         )
     if params.get("text_prompt") in ("1", "true"):
         if answer["result"] == "auth":
@@ -279,6 +280,7 @@ def auth(request, integration, params):
             reason=reason,
             factor=factor,
             username=params.get("username") or params.get("user_id"),
+            ipaddr=ipaddr,
         )
     if asynchronous in ("1", "true"):
         return ok({"txid": AuthTransaction.objects.record(integration, **answer)})

@@ -160,6 +160,7 @@ def test_it_records_each_auth_without_the_passcode(duo, alice, code):
         ("deny", "2001:db8::1"),
     ]
     assert {e.detail["application"] for e in events} == {"VPN"}
+    assert [e.detail["ipaddr"] for e in events] == ["198.51.100.7", "2001:db8::1"]
     for event in AuditEvent.objects.all():
         assert code not in str(event.detail) and "000000000" not in str(event.detail)
 
