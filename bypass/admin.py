@@ -1,7 +1,24 @@
 from django.contrib import admin
 
-from bypass.models import BypassCode
+from bypass.models import BypassCode, BypassCodeUse
 from duoportal.admin import PortalModelAdmin
+
+
+class BypassCodeUseInline(admin.TabularInline):
+    """Where the code was accepted: helpdesk only reads it, as the person does in My account."""
+
+    model = BypassCodeUse
+    fields = ["at", "application", "ip"]
+    readonly_fields = fields
+    ordering = ["-at", "-pk"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(BypassCode)
@@ -15,6 +32,7 @@ class BypassCodeAdmin(PortalModelAdmin):
         "via",
         "issued_by",
         "created_at",
+        "issued_ip",
         "expires_at",
         "uses",
         "max_uses",
@@ -24,6 +42,7 @@ class BypassCodeAdmin(PortalModelAdmin):
         "revoked_reason",
     ]
     readonly_fields = fields
+    inlines = [BypassCodeUseInline]
 
     def has_add_permission(self, request):
         return False

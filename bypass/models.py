@@ -1,5 +1,6 @@
 """Bypass codes: 9 digits, good for 20 uses within 12 hours (settings)."""
 
+import ipaddress
 import re
 import secrets
 from functools import partial
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from duoportal.hashing import code_matches, hash_code, normalize
+from duoportal.middleware import request_context
 from duoportal.models import (
     TOTP_PATTERN,
     AuditEvent,
@@ -27,6 +29,15 @@ from rescue.models import RescueCode
 CODE_PATTERN = r"[0-9]{9}"
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 SUPERSEDED = "superseded by a new code"
+
+
+def network_of(ip):
+    """The /24 (IPv4) or /64 (IPv6) that `ip` is in: roughly one home, office or phone network."""
+    address = ipaddress.ip_address(ip)
+    # An IPv4 client of a dual-stack server arrives as ::ffff:a.b.c.d, and
+    # all of those are in the one /64 ::/64.
+    address = getattr(address, "ipv4_mapped", None) or address
+    return ipaddress.ip_network((address, 24 if address.version == 4 else 64), strict=False)
 
 
 class BypassCodeQuerySet(models.QuerySet):
@@ -47,6 +58,11 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         plaintext = f"{secrets.randbelow(10**9):09d}"
         # Hash before the transaction: it is the slow part and needs no lock.
         code_hash = hash_code(plaintext)
+        # The network the person got the code from is theirs: its first use
+        # from there is no news (the issue e-mail told them). A code the
+        # helpdesk issues has no such network: the address is the helpdesk's.
+        by_the_person = via != BypassCode.Via.HELPDESK
+        issued_ip = request_context.get().ip if by_the_person else None
         with transaction.atomic():
             # Two issues for one person queue on the person's row, so the
             # second supersedes the first instead of both staying live.
@@ -64,6 +80,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 created_at=now,
                 expires_at=now + settings.BYPASS_CODE_LIFETIME,
                 max_uses=settings.BYPASS_CODE_MAX_USES,
+                issued_ip=issued_ip,
             )
             if superseded:
                 AuditEvent.objects.record(
@@ -175,6 +192,8 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 expires_at__gt=now,
                 uses__lt=F("max_uses"),
             ).update(uses=F("uses") + 1, last_used_at=now)
+            if used:
+                self._record_use(latest, now)
             latest.refresh_from_db(fields=["uses", "revoked_at"])
         if used:
             return CheckResult(Reason.ACCEPTED, uses_left=latest.uses_left)
@@ -183,6 +202,40 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         if latest.expires_at <= now:
             return CheckResult(Reason.EXPIRED)
         return CheckResult(Reason.USED_UP, uses_left=0)
+
+    def _record_use(self, code, at):
+        """Keep when, through which application and from where; e-mail about a new network.
+
+        Called after the conditional UPDATE that counted the use: that holds
+        the code's row until the transaction ends, so two uses of one code
+        from a new network take turns here and only the first sends an e-mail.
+        """
+        context = request_context.get()
+        # Before this use is written: only the code's issue and earlier uses are known.
+        new_network = context.ip is not None and not self._known_network(code, context.ip)
+        BypassCodeUse.objects.create(
+            code=code,
+            at=at,
+            application=context.application[: BypassCodeUse.APPLICATION_MAX_LENGTH],
+            ip=context.ip,
+        )
+        if new_network:
+            notify(
+                code.user,
+                "bypass_new_network",
+                application=context.application,
+                ip=context.ip,
+                at=at,
+            )
+
+    def _known_network(self, code, ip):
+        earlier = code.use_history.exclude(ip=None).values_list("ip", flat=True).distinct()
+        known = [code.issued_ip, *earlier]
+        return network_of(ip) in {network_of(other) for other in known if other}
+
+    def uses_of(self, code):
+        """The accepted uses of `code`, newest first."""
+        return code.use_history.order_by("-at", "-pk")
 
     def live_for(self, user):
         """The person's live code, to show its uses left and expiry (never the code)."""
@@ -269,6 +322,8 @@ class BypassCode(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = optional_person(_("revoked by"))
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)
+    # Only for a code the person got themselves, not via helpdesk (see BypassCodeManager.issue).
+    issued_ip = models.GenericIPAddressField(_("requested from IP address"), null=True, blank=True)
 
     objects = BypassCodeManager()
 
@@ -309,3 +364,27 @@ class BypassCode(models.Model):
         if self.uses >= self.max_uses:
             return _("used up")
         return _("live")
+
+
+class BypassCodeUse(models.Model):
+    """One accepted use of a bypass code: when, through which application, from where.
+
+    Never the code or its hash: this is shown to the person and to helpdesk.
+    """
+
+    APPLICATION_MAX_LENGTH = 100
+
+    code = models.ForeignKey(
+        BypassCode, models.CASCADE, related_name="use_history", verbose_name=_("bypass code")
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    # The Duo API integration's name; empty for the portal's own passcode prompt.
+    application = models.CharField(_("application"), max_length=APPLICATION_MAX_LENGTH, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("use of a bypass code")
+        verbose_name_plural = _("uses of bypass codes")
+
+    def __str__(self):
+        return f"{self.code} {self.at:%Y-%m-%d %H:%M}"

@@ -17,6 +17,7 @@ HELPDESK_PERMISSIONS = [
     ("duoportal", "view_auditevent"),
     ("bypass", "view_bypasscode"),
     ("bypass", "change_bypasscode"),
+    ("bypass", "view_bypasscodeuse"),
     ("rescue", "view_rescuecode"),
 ]
 

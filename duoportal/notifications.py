@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 SUBJECTS = {
     "bypass_issued": _("A bypass code was generated for you"),
+    "bypass_new_network": _("Your bypass code was used from a new network"),
     "rescue_generated": _("New rescue codes were generated for you"),
     "locked": _("Your account is locked for a while"),
     "device_added": _("An authenticator app was added to your account"),

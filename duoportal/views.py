@@ -69,11 +69,13 @@ def verify_passcode(request):
 
 @second_factor_required
 def account(request):
+    live_code = BypassCode.objects.live_for(request.user)
     return render(
         request,
         "duoportal/account.html",
         {
-            "live_code": BypassCode.objects.live_for(request.user),
+            "live_code": live_code,
+            "code_uses": BypassCode.objects.uses_of(live_code) if live_code else [],
             "devices": request.user.authenticators.filter(confirmed=True).order_by("created_at"),
             "name_form": AuthenticatorNameForm(),
             "rescue_codes_left": RescueCode.objects.unused_count(request.user),

@@ -1,5 +1,6 @@
 import copy
 import os
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -8,6 +9,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.utils import translation
 
 from duoportal.apps import HELPDESK_GROUP
+from duoportal.middleware import RequestContext, request_context
 from duoportal.models import User
 from tests.idp import TENANT, DevIdp
 
@@ -101,6 +103,16 @@ def pass_prompt(client, person):
     response = client.post("/verify/passcode/", {"passcode": plaintext})
     assert response.status_code == 302
     return client
+
+
+@contextmanager
+def asking_from(ip, application=""):
+    """As the portal's own pages (no application) or the Duo API (an integration's name) ask."""
+    token = request_context.set(RequestContext(ip=ip, application=application))
+    try:
+        yield
+    finally:
+        request_context.reset(token)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.test import Client
 from bypass.models import BypassCode
 from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
 from rescue.models import RescueCode
-from tests.conftest import pass_prompt
+from tests.conftest import asking_from, pass_prompt
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,28 @@ def test_it_shows_helpdesk_a_code_without_its_hash(helpdesk, alice, helen):
         assert "alice@example.edu" in response.content.decode()
         assert code.code_hash.encode() not in response.content
         assert b"argon2" not in response.content
+
+
+def code_used_through_vpn(person):
+    code, plaintext = BypassCode.objects.issue(person, via="culink")
+    with asking_from("198.51.100.7", "VPN"):
+        BypassCode.objects.redeem(person, plaintext)
+    return code
+
+
+def test_it_shows_helpdesk_a_codes_uses(helpdesk, alice, helen):
+    code = code_used_through_vpn(alice)
+    text = helpdesk.get(f"/admin/bypass/bypasscode/{code.pk}/change/").content.decode()
+    assert "VPN" in text and "198.51.100.7" in text
+    assert code.code_hash not in text
+
+
+def test_it_shows_a_codes_uses_read_only_even_to_superusers(superuser, alice):
+    code = code_used_through_vpn(alice)
+    text = superuser.get(f"/admin/bypass/bypasscode/{code.pk}/change/").content.decode()
+    assert "198.51.100.7" in text
+    assert 'name="use_history-0-ip"' not in text and "use_history-0-DELETE" not in text
+    assert 'name="use_history-MAX_NUM_FORMS" value="0"' in text
 
 
 def test_it_shows_rescue_codes_without_hash_or_selector(helpdesk, alice, helen):

@@ -69,6 +69,8 @@ def test_the_card_path_in_english(portal, phone, alice_with_card, tmp_path):
     use_code_at_the_prompt(phone, screens, code, "Enter a Passcode", "Log In")
     expect(phone.get_by_role("heading", name="My account", exact=True)).to_be_visible()
     expect(phone.get_by_text("can be used 19 more times")).to_be_visible()
+    expect(phone.locator(".uses li")).to_have_count(1)
+    expect(phone.locator(".uses li")).to_contain_text("this portal")
     screens("my-account")
 
     assert not screens.csp_errors

@@ -6,8 +6,9 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from bypass.models import BypassCode
+from bypass.models import BypassCode, BypassCodeUse
 from duoportal.results import Reason
+from tests.conftest import asking_from
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +197,30 @@ def test_it_refuses_a_disabled_persons_code(alice):
     alice.save()
     assert BypassCode.objects.redeem(alice, plaintext).reason == Reason.NO_CODE
     assert BypassCode.objects.get(user=alice).uses == 0
+
+
+def test_it_records_each_accepted_use_with_application_and_address(alice):
+    code, plaintext = BypassCode.objects.issue(alice, via="culink")
+    BypassCode.objects.redeem(alice, plaintext)
+    with asking_from("2001:db8::7", "VPN"):
+        BypassCode.objects.check_passcode(alice, plaintext)
+
+    uses = list(BypassCode.objects.uses_of(code))
+    assert [(u.application, u.ip) for u in uses] == [("VPN", "2001:db8::7"), ("", None)]
+    assert uses[0].at == BypassCode.objects.get(pk=code.pk).last_used_at
+
+
+def test_it_records_no_use_of_a_refused_code(alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    BypassCode.objects.redeem(alice, "000000000")
+    BypassCode.objects.revoke(alice, by=alice, reason="lost")
+    BypassCode.objects.redeem(alice, plaintext)
+    assert not BypassCodeUse.objects.exists()
+
+
+def test_it_keeps_the_address_a_person_got_their_code_from(alice):
+    with asking_from("192.0.2.10"):
+        own, _ = BypassCode.objects.issue(alice, via="culink")
+        by_helpdesk, _ = BypassCode.objects.issue(alice, via="helpdesk")
+    assert own.issued_ip == "192.0.2.10"
+    assert by_helpdesk.issued_ip is None

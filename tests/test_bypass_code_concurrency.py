@@ -1,11 +1,13 @@
 """The rules under racing requests, on a real database (SQLite here, PostgreSQL in CI)."""
 
 import pytest
+from django.core import mail
 from django.db import connection
 
 from bypass.models import BypassCode
 from duoportal.models import ProofLock
 from duoportal.results import Reason
+from tests.conftest import asking_from
 from tests.threads import race, thread_count
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,6 +23,23 @@ def test_it_accepts_exactly_twenty_uses_however_many_race(alice):
     assert refusals <= {Reason.USED_UP, Reason.LOCKED}
     assert BypassCode.objects.get(user=alice).uses == 20
     assert sorted(r.uses_left for r in results if r.accepted) == list(range(20))
+
+
+def test_it_tells_of_a_new_network_once_however_many_uses_race(alice):
+    with asking_from("192.0.2.10"):
+        code, plaintext = BypassCode.objects.issue(alice, via="culink")
+    mail.outbox.clear()
+
+    def use_through_vpn():
+        # A thread starts with the ContextVar's default, so each sets its own.
+        with asking_from("198.51.100.7", "VPN"):
+            return BypassCode.objects.redeem(alice, plaintext)
+
+    results = race(20, use_through_vpn)
+
+    assert all(results)
+    assert BypassCode.objects.uses_of(code).count() == 20
+    assert [m.subject for m in mail.outbox] == ["Your bypass code was used from a new network"]
 
 
 def test_it_leaves_one_live_code_when_issues_race(alice):
