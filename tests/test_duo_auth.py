@@ -10,6 +10,7 @@ from django.utils import timezone
 from bypass.models import BypassCode
 from duoapi.models import Integration
 from duoportal.models import AuditEvent, AuthenticatorDevice
+from tests.conftest import asking_from
 from tests.duo import auth_client, refusal
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -186,3 +187,22 @@ def test_a_rotated_secret_and_the_old_one_both_work_until_it_is_retired(
     integration.retire_previous_secret()
     assert renewed.check()
     assert refusal(duo.check)[1]["code"] == 40103
+
+
+def test_it_tells_the_person_when_an_application_uses_their_code_from_a_new_network(
+    duo, alice, mailoutbox
+):
+    with asking_from("192.0.2.10"):
+        code_row, code = BypassCode.objects.issue(alice, via="culink")
+    mailoutbox.clear()
+
+    duo.auth("passcode", username=ALICE, passcode=code, ipaddr="198.51.100.7")
+    duo.auth("passcode", username=ALICE, passcode=code, ipaddr="198.51.100.8")
+
+    [mail] = mailoutbox
+    assert "VPN" in mail.body and "198.51.100.7" in mail.body and code not in mail.body
+    uses = BypassCode.objects.uses_of(code_row)
+    assert [(u.application, u.ip) for u in uses] == [
+        ("VPN", "198.51.100.8"),
+        ("VPN", "198.51.100.7"),
+    ]
