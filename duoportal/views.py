@@ -13,9 +13,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from bypass.models import BypassCode
-from duoportal import refusals, secondfactor
-from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm, PasscodeForm
-from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
+from duoportal import secondfactor
+from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm
+from duoportal.models import AuditEvent, AuthenticatorDevice
+from duoportal.prompt import passcode_prompt
 from duoportal.secondfactor import second_factor_required
 from rescue.models import RescueCode
 
@@ -46,24 +47,14 @@ def verify(request):
 
 @login_required
 def verify_passcode(request):
-    form = PasscodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        result, method = BypassCode.objects.check_passcode(
-            request.user, form.cleaned_data["passcode"]
-        )
-        if result:
-            secondfactor.mark_verified(request, method)
-            return redirect(_next_url(request))
-        form.add_error("passcode", refusals.passcode(result))
+    prompt = passcode_prompt(request, request.user)
+    if prompt.accepted:
+        secondfactor.mark_verified(request, prompt.method)
+        return redirect(_next_url(request))
     return render(
         request,
         "duoportal/verify_passcode.html",
-        {
-            "form": form,
-            # While locked, the page says until when instead of showing a form that must fail.
-            "locked": refusals.lock_notice(request.user, ProofLock.Kind.PASSCODE),
-            **_next_context(request),
-        },
+        {**prompt.context, **_next_context(request)},
     )
 
 

@@ -1,0 +1,53 @@
+"""The "Enter a Passcode" prompt, shared by the portal's own second factor and the
+Universal Prompt that applications send people to (duoapi/universal.py).
+
+Both show includes/passcode_prompt.html and decide through this one helper, so
+a passcode means the same wherever it is typed: a bypass code's use is
+counted, an authenticator app's code is accepted once, and every refusal
+counts toward the one passcode lock.
+"""
+
+from dataclasses import dataclass
+
+from bypass.models import BypassCode
+from duoportal import refusals
+from duoportal.forms import PasscodeForm
+from duoportal.models import ProofLock
+from duoportal.results import CheckResult
+
+
+@dataclass
+class PasscodePrompt:
+    """What the prompt decided: `method` ("bypass" or "totp") once a passcode is accepted.
+
+    `result` is the check of a posted passcode (None before one is posted);
+    `locked` is what the page says instead of the form while the passcode
+    lock holds, including right after the failure that locked it.
+    """
+
+    form: PasscodeForm
+    result: CheckResult | None = None
+    method: str | None = None
+    locked: str | None = None
+
+    @property
+    def accepted(self):
+        return bool(self.result)
+
+    @property
+    def context(self):
+        return {"form": self.form, "locked": self.locked}
+
+
+def passcode_prompt(request, person):
+    """Check a posted passcode as `person`'s, or get the prompt ready to show."""
+    prompt = PasscodePrompt(PasscodeForm(request.POST or None))
+    if request.method == "POST" and prompt.form.is_valid():
+        typed = prompt.form.cleaned_data["passcode"]
+        prompt.result, method = BypassCode.objects.check_passcode(person, typed)
+        if prompt.result:
+            prompt.method = method
+            return prompt
+        prompt.form.add_error("passcode", refusals.passcode(prompt.result))
+    prompt.locked = refusals.lock_notice(person, ProofLock.Kind.PASSCODE)
+    return prompt
