@@ -66,7 +66,9 @@ class IntegrationAdmin(PortalModelAdmin):
         return request.user.is_superuser
 
     def get_fields(self, request, obj=None):
-        return ["name"] if obj is None else ["name", "enabled", *self.readonly_fields]
+        if obj is None:
+            return ["name", "redirect_uris"]
+        return ["name", "enabled", "redirect_uris", *self.readonly_fields]
 
     @admin.display(boolean=True, description=_("previous secret key still accepted"))
     def has_previous_secret(self, obj):
@@ -77,10 +79,15 @@ class IntegrationAdmin(PortalModelAdmin):
             super().save_model(request, obj, form, change)
             if "enabled" in form.changed_data:
                 audit(request, obj, "enabled" if obj.enabled else "disabled")
+            if "redirect_uris" in form.changed_data:
+                audit(request, obj, "redirect URIs changed")
             return
         created, secret = Integration.objects.create_integration(
             form.cleaned_data["name"], by=request.user
         )
+        if form.cleaned_data.get("redirect_uris"):
+            created.redirect_uris = form.cleaned_data["redirect_uris"]
+            created.save(update_fields=["redirect_uris"])
         obj.pk, obj.ikey = created.pk, created.ikey
         obj._state.adding = False
         request._new_integration_secret = secret

@@ -1,16 +1,20 @@
 """Applications that speak Duo's protocols to the portal, and their asynchronous answers."""
 
+import hashlib
 import secrets
 import string
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http.request import split_domain_port
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from duoapi.oauth import REDIRECT_URI_LENGTH, return_origin
 from duoportal.encryption import decrypt, encrypt
 from duoportal.models import optional_person
 
@@ -22,6 +26,11 @@ SECRET_ALPHABET = string.ascii_letters + string.digits
 SECRET_LENGTH = 40
 # How long the answer to an `async=1` auth can be read with auth_status.
 TRANSACTION_LIFETIME = timedelta(minutes=10)
+# How long a person may take at the Universal Prompt, e.g. to get a bypass code
+# on the card path in another tab first.
+PROMPT_LIFETIME = timedelta(minutes=15)
+# How long the one-time code of an answered prompt can be exchanged for a token.
+CODE_LIFETIME = timedelta(seconds=60)
 
 
 def new_ikey():
@@ -30,6 +39,16 @@ def new_ikey():
 
 def new_secret():
     return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+
+
+def validate_redirect_uris(text):
+    for line in filter(None, map(str.strip, text.splitlines())):
+        if len(line) > REDIRECT_URI_LENGTH[1] or return_origin(line) is None:
+            raise ValidationError(
+                _("%(uri)s is not an http or https address of at most %(max)d characters."),
+                params={"uri": line, "max": REDIRECT_URI_LENGTH[1]},
+                code="invalid",
+            )
 
 
 class IntegrationManager(models.Manager):
@@ -53,6 +72,15 @@ class Integration(models.Model):
     previous_secret_encrypted = models.TextField(blank=True, editable=False)
     enabled = models.BooleanField(
         _("enabled"), default=True, help_text=_("A disabled integration is refused at once.")
+    )
+    redirect_uris = models.TextField(
+        _("allowed redirect URIs"),
+        blank=True,
+        validators=[validate_redirect_uris],
+        help_text=_(
+            "For the Universal Prompt: the addresses the application may send people back to, "
+            "one a line, exactly as the application sends them. Empty: any address."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = optional_person(_("created by"))
@@ -91,6 +119,18 @@ class Integration(models.Model):
         )
         self.refresh_from_db()
         return secret
+
+    def allows_redirect_uri(self, uri):
+        """Whether the Universal Prompt may send people back to `uri` for this application.
+
+        Duo itself has no such list; an integration without one allows any address.
+        """
+        allowed = self.redirect_uri_list
+        return not allowed or uri in allowed
+
+    @property
+    def redirect_uri_list(self):
+        return [line.strip() for line in self.redirect_uris.splitlines() if line.strip()]
 
     def retire_previous_secret(self):
         """Stop accepting the secret key from before the last rotation."""
@@ -132,6 +172,130 @@ class AuthTransaction(models.Model):
 
     def __str__(self):
         return self.txid
+
+
+def new_prompt_key():
+    return secrets.token_urlsafe(32)
+
+
+def code_digest(code):
+    # A one-time code is 256 bits from SECRET_KEY's HMAC, so a plain SHA-256 keeps it
+    # out of the database well enough (argon2id is for the short, guessable codes).
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class AuthorizationRequestManager(models.Manager):
+    def open(self, integration, person, **request):
+        """A person sent to the Universal Prompt by `integration`; also forgets old ones."""
+        self.filter(created_at__lte=timezone.now() - PROMPT_LIFETIME - CODE_LIFETIME).delete()
+        return self.create(integration=integration, person=person, **request)
+
+    def for_prompt(self, key, *, lock=False):
+        """The request behind the prompt at `key`, answered or not, while it may matter.
+
+        With `lock`, within a transaction: a second Log In of the same prompt
+        (a double click) waits for the first, then sees it answered.
+        """
+        if not isinstance(key, str) or len(key) > 64:
+            return None
+        requests = self.select_for_update(of=("self",)) if lock else self
+        fresh_since = timezone.now() - PROMPT_LIFETIME
+        return (
+            requests.select_related("integration", "person")
+            .filter(key=key, created_at__gt=fresh_since)
+            .first()
+        )
+
+    def answer(self, request, outcome, method=""):
+        """Answer `request` once: "allow" (with the passcode's method), "cancel" or "locked".
+
+        One conditional UPDATE: True for the one call that answers it.
+        """
+        now = timezone.now()
+        answered = self.filter(pk=request.pk, answered_at__isnull=True).update(
+            outcome=outcome,
+            method=method,
+            answered_at=now,
+            code_hash=code_digest(request.code) if outcome == request.Outcome.ALLOW else "",
+        )
+        if answered:
+            request.outcome, request.method, request.answered_at = outcome, method, now
+        return bool(answered)
+
+    def exchange(self, integration, code, redirect_uri):
+        """The allowed request whose one-time `code` this is, once; None otherwise.
+
+        The code works only for the integration it was made for, with the same
+        redirect_uri, within CODE_LIFETIME of the answer, and only once: one
+        conditional UPDATE, however many exchanges race.
+        """
+        if not isinstance(code, str) or not 16 <= len(code) <= 128:
+            return None
+        found = self.filter(
+            code_hash=code_digest(code),
+            integration=integration,
+            redirect_uri=redirect_uri,
+            outcome=AuthorizationRequest.Outcome.ALLOW,
+            answered_at__gt=timezone.now() - CODE_LIFETIME,
+            exchanged_at__isnull=True,
+        )
+        if not found.update(exchanged_at=timezone.now()):
+            return None
+        return self.select_related("person").get(code_hash=code_digest(code))
+
+
+class AuthorizationRequest(models.Model):
+    """A person at the Universal Prompt for an application, and how they answered.
+
+    Made when the application's signed request is verified; answered once; an
+    allowed answer's one-time code is exchanged once for an id_token.
+    """
+
+    class Outcome(models.TextChoices):
+        ALLOW = "allow"
+        CANCEL = "cancel"
+        LOCKED = "locked"
+
+    # The prompt's address; it also has to be in the browser's session.
+    key = models.CharField(max_length=64, unique=True, default=new_prompt_key)
+    integration = models.ForeignKey(Integration, models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    # As the application sent them: the id_token repeats them exactly.
+    username = models.CharField(max_length=150)
+    redirect_uri = models.CharField(max_length=256)
+    state = models.CharField(max_length=1024)
+    nonce = models.CharField(max_length=1024, blank=True)
+    use_duo_code_attribute = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    # "bypass" or "totp": which kind of passcode was accepted.
+    method = models.CharField(max_length=16, blank=True)
+    answered_at = models.DateTimeField(null=True)
+    code_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    exchanged_at = models.DateTimeField(null=True)
+
+    objects = AuthorizationRequestManager()
+
+    def __str__(self):
+        return f"{self.integration_id} {self.username} {self.outcome or 'pending'}"
+
+    @property
+    def code(self):
+        """The one-time code of this request, derived, so that it is never stored.
+
+        Derived rather than random so that a second Log In of the same prompt
+        (a double click) can send the browser back with the same code.
+        """
+        return salted_hmac(
+            "duoapi.AuthorizationRequest.code", self.key, algorithm="sha256"
+        ).hexdigest()
+
+    @property
+    def way_back_open(self):
+        """Answered, and the application can still use the answer (the code is fresh and unused)."""
+        if self.answered_at is None or self.exchanged_at is not None:
+            return False
+        return timezone.now() - self.answered_at < CODE_LIFETIME
 
 
 def api_hostname(request=None):

@@ -41,6 +41,7 @@ SECRET_FIELDS = {
     "rescue.rescuecode": ("selector", "code_hash"),
     "duoapi.integration": ("secret_encrypted", "previous_secret_encrypted"),
     "duoapi.authtransaction": ("txid",),
+    "duoapi.authorizationrequest": ("key", "code_hash", "state", "nonce"),
     "socialaccount.socialapp": ("secret", "key"),
     "socialaccount.socialtoken": ("token", "token_secret"),
 }

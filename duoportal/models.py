@@ -136,6 +136,9 @@ class AuditEvent(models.Model):
         ADMIN_CHANGE = "admin_change", _("changed in admin")
         DUO_PREAUTH = "duo_preauth", _("application asked how to check the person (Duo API)")
         DUO_AUTH = "duo_auth", _("application checked a passcode (Duo API)")
+        DUO_AUTHORIZE = "duo_authorize", _("application sent the person to the Universal Prompt")
+        DUO_PROMPT = "duo_prompt", _("person answered the Universal Prompt")
+        DUO_TOKEN = "duo_token", _("application fetched the Universal Prompt's answer")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
