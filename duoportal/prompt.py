@@ -35,6 +35,11 @@ class PasscodePrompt:
         return bool(self.result)
 
     @property
+    def refused_by_lock(self):
+        """The posted passcode met the lock: the failure that locked it, or a try while locked."""
+        return self.result is not None and self.result.locked_until is not None
+
+    @property
     def context(self):
         return {"form": self.form, "locked": self.locked}
 

@@ -156,6 +156,14 @@ def duo(live_server, vpn):
     return auth_client(live_server.url, integration.ikey, secret)
 
 
+@pytest.fixture
+def webapp(vpn):
+    """The VPN's web sign-in, with the real duo_universal.Client (tests/universal.py)."""
+    from tests.universal import universal_client
+
+    return universal_client(*vpn)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright
