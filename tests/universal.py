@@ -1,6 +1,8 @@
 """The real duo_universal client, pointed at the portal as a web application would point it."""
 
+import threading
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -85,3 +87,36 @@ def returned(response):
     location = response["Location"]
     assert location.startswith(REDIRECT_URI + "?"), location
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
+
+
+@contextmanager
+def application_callback():
+    """A web application's redirect_uri on a free local port, for a real browser.
+
+    Yields (redirect_uri, the URLs it was called with). Playwright cannot
+    route the target of a redirect, so the application's side is a server.
+    """
+    calls = []
+
+    class Callback(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.startswith("/duo-callback"):
+                calls.append(f"http://127.0.0.1:{server.server_port}{self.path}")
+            body = b"<!doctype html><html lang=en><title>VPN</title><main><h1>VPN</h1></main>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Callback)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/duo-callback", calls
+    finally:
+        server.shutdown()
+        server.server_close()
