@@ -83,11 +83,10 @@ class IntegrationAdmin(PortalModelAdmin):
                 audit(request, obj, "redirect URIs changed")
             return
         created, secret = Integration.objects.create_integration(
-            form.cleaned_data["name"], by=request.user
+            form.cleaned_data["name"],
+            by=request.user,
+            redirect_uris=form.cleaned_data.get("redirect_uris", ""),
         )
-        if form.cleaned_data.get("redirect_uris"):
-            created.redirect_uris = form.cleaned_data["redirect_uris"]
-            created.save(update_fields=["redirect_uris"])
         obj.pk, obj.ikey = created.pk, created.ikey
         obj._state.adding = False
         request._new_integration_secret = secret

@@ -52,11 +52,15 @@ def validate_redirect_uris(text):
 
 
 class IntegrationManager(models.Manager):
-    def create_integration(self, name, *, by=None):
+    def create_integration(self, name, *, by=None, redirect_uris=""):
         """A new integration. Returns (integration, secret key): show the key once."""
         secret = new_secret()
         integration = self.create(
-            name=name, ikey=new_ikey(), secret_encrypted=encrypt(secret), created_by=by
+            name=name,
+            ikey=new_ikey(),
+            secret_encrypted=encrypt(secret),
+            created_by=by,
+            redirect_uris=redirect_uris,
         )
         return integration, secret
 

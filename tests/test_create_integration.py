@@ -55,3 +55,16 @@ def test_it_refuses_a_bad_name(name):
 def test_it_refuses_a_name_in_use(vpn):
     with pytest.raises(CommandError, match="already exists"):
         run("VPN")
+
+
+def test_it_lists_the_redirect_uris_given():
+    run("Wiki", "--redirect-uri", "https://wiki.example.edu/duo", "--redirect-uri", "http://x/cb")
+
+    integration = Integration.objects.get(name="Wiki")
+    assert integration.redirect_uri_list == ["https://wiki.example.edu/duo", "http://x/cb"]
+
+
+def test_it_refuses_a_redirect_uri_that_is_not_one():
+    with pytest.raises(CommandError, match="not an http or https address"):
+        run("Wiki", "--redirect-uri", "javascript:alert(1)")
+    assert not Integration.objects.exists()

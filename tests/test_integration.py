@@ -51,3 +51,14 @@ def test_it_makes_a_different_key_pair_each_time():
     two, two_secret = Integration.objects.create_integration("Wiki")
 
     assert one.ikey != two.ikey and one_secret != two_secret
+
+
+def test_it_allows_any_redirect_uri_until_some_are_listed(vpn):
+    integration, _ = vpn
+    assert integration.allows_redirect_uri("https://anything.example/cb")
+
+    integration.redirect_uris = " https://vpn.example.edu/duo \n\nhttps://vpn.example.edu/other"
+
+    assert integration.allows_redirect_uri("https://vpn.example.edu/duo")
+    assert not integration.allows_redirect_uri("https://vpn.example.edu/duo/")
+    assert not integration.allows_redirect_uri("https://anything.example/cb")

@@ -95,3 +95,41 @@ def test_even_a_helpdesk_person_given_the_permissions_cannot(helpdesk, helen, vp
     helen.user_permissions.add(*Permission.objects.filter(content_type__app_label="duoapi"))
 
     assert helpdesk.get(URL).status_code == 403
+
+
+def test_it_keeps_the_redirect_uris_given_with_a_new_integration(superuser):
+    superuser.post(f"{URL}add/", {"name": "Wiki", "redirect_uris": "https://wiki.example.edu/duo"})
+
+    assert Integration.objects.get(name="Wiki").redirect_uri_list == [
+        "https://wiki.example.edu/duo"
+    ]
+
+
+def test_it_limits_the_redirect_uris_and_records_the_change(superuser, vpn):
+    integration, _ = vpn
+    uris = "https://vpn.example.edu/duo\r\nhttp://127.0.0.1:8080/duo-callback\r\n"
+
+    response = superuser.post(
+        f"{URL}{integration.pk}/change/", {"name": "VPN", "enabled": "on", "redirect_uris": uris}
+    )
+
+    assert response.status_code == 302
+    integration.refresh_from_db()
+    assert integration.allows_redirect_uri("http://127.0.0.1:8080/duo-callback")
+    assert not integration.allows_redirect_uri("https://evil.example/duo")
+    assert AuditEvent.objects.filter(outcome="redirect URIs changed").exists()
+
+
+@pytest.mark.parametrize(
+    "uri", ["javascript:alert(1)", "/relative", "https://vpn.example.edu/" + "x" * 240]
+)
+def test_it_refuses_a_redirect_uri_that_is_not_one(superuser, vpn, uri):
+    integration, _ = vpn
+
+    response = superuser.post(
+        f"{URL}{integration.pk}/change/", {"name": "VPN", "enabled": "on", "redirect_uris": uri}
+    )
+
+    assert response.status_code == 200 and "is not an http or https address" in response.text
+    integration.refresh_from_db()
+    assert integration.redirect_uris == ""
