@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean chromium gettext messages
+.PHONY: run test lint format clean chromium gettext messages universal-demo
 
 # Reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml
 # (PORT + 1 unless given); Ctrl-C stops both.
 run: $(VENV)/.installed
 	PORT=$(PORT) $(BIN)/python -m duoportal.devserver
+
+# A web application signing people in through the portal's Universal Prompt, with
+# duo_universal: the portal over HTTPS on HTTPS_PORT (8443) and the application on
+# DEMO_PORT (8080). Run `make run` in another terminal for the self-service screens.
+universal-demo: $(VENV)/.installed
+	PORT=$(PORT) $(BIN)/python docs/universal-demo/run.py
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here).
 chromium:
@@ -52,4 +58,4 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) *.egg-info db.sqlite3 devidp.sqlite3 .test-db.sqlite3
+	rm -rf $(VENV) *.egg-info db.sqlite3 devidp.sqlite3 .test-db.sqlite3 .universal-demo
