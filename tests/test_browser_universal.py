@@ -91,7 +91,8 @@ def test_an_application_signs_alice_in_with_a_bypass_code_from_the_card_path(
     portal, phone, app, callback, alice_with_card, tmp_path
 ):
     prompt = phone
-    screens = Screens(prompt, screenshot_dir(tmp_path), "universal-en")
+    # For its Content-Security-Policy watch; the prompt's pictures and axe are below.
+    screens = Screens(prompt, screenshot_dir(tmp_path), "universal-walk-en")
     assert app.health_check()["stat"] == "OK"
     state = app.generate_state()
 
@@ -99,7 +100,6 @@ def test_an_application_signs_alice_in_with_a_bypass_code_from_the_card_path(
     expect(prompt.get_by_role("heading", name="Enter a Passcode")).to_be_visible()
     expect(prompt.locator(".facts")).to_contain_text("VPN")
     expect(prompt.locator(".facts")).to_contain_text(ALICE)
-    screens("prompt")
     # No phone: a bypass code from the self-service screens, in another tab.
     code = get_a_bypass_code(phone.context.new_page(), portal)
     prompt.get_by_label("Passcode").fill(code)
@@ -112,7 +112,6 @@ def test_an_application_signs_alice_in_with_a_bypass_code_from_the_card_path(
     assert token["preferred_username"] == ALICE
     assert token["auth_result"]["result"] == "allow"
     assert not screens.csp_errors
-    assert not screens.violations, "\n".join(screens.violations.values())
 
 
 def test_ten_wrong_passcodes_lock_and_send_the_person_back_denied(
