@@ -1,0 +1,63 @@
+"""The Universal Prompt under racing requests: one answer, one exchange, one use counted."""
+
+from urllib.parse import urlencode
+
+import jwt
+import pytest
+from django.db import connection
+from django.test import Client
+
+from bypass.models import BypassCode
+from duoapi import oauth
+from tests.threads import race, thread_count
+from tests.universal import HOST, browser_get, browser_post, returned
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ALICE = "alice@example.edu"
+
+
+@pytest.fixture
+def prompt(client, webapp, alice):
+    return browser_get(client, webapp.create_auth_url(ALICE, webapp.generate_state()))["Location"]
+
+
+def test_racing_log_ins_of_one_prompt_count_one_use_and_go_back_alike(client, prompt, alice):
+    _, code = BypassCode.objects.issue(alice, via="culink")
+    cookies = client.cookies
+
+    def log_in():
+        # The same browser (its session), clicking Log In again and again.
+        browser = Client()
+        browser.cookies = cookies
+        response = browser_post(browser, prompt, {"passcode": code})
+        return response.status_code, response.get("Location")
+
+    results = race(thread_count(connection), log_in)
+
+    assert {status for status, _ in results} == {302}
+    assert len({location for _, location in results}) == 1
+    assert BypassCode.objects.get(user=alice).uses == 1
+
+
+def test_racing_exchanges_of_one_code_get_one_token(client, webapp, prompt, alice):
+    _, code = BypassCode.objects.issue(alice, via="culink")
+    duo_code = returned(browser_post(client, prompt, {"passcode": code}))["duo_code"]
+
+    def exchange():
+        assertion = webapp._create_jwt_args(f"https://{HOST}/oauth/v1/token")
+        fields = {
+            "grant_type": "authorization_code",
+            "code": duo_code,
+            "redirect_uri": webapp._redirect_uri,
+            "client_id": webapp._client_id,
+            "client_assertion_type": oauth.CLIENT_ASSERTION_TYPE,
+            "client_assertion": jwt.encode(assertion, webapp._client_secret, algorithm="HS512"),
+        }
+        path = f"/oauth/v1/token?{urlencode(fields)}"
+        return Client().post(path, secure=True, HTTP_HOST=HOST).status_code
+
+    results = race(thread_count(connection), exchange)
+
+    assert results.count(200) == 1
+    assert results.count(400) == len(results) - 1
