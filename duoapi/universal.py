@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -80,8 +81,8 @@ def _fields(request, names):
     """
     try:
         body = request.POST
-    except RequestDataTooBig as error:
-        raise oauth.invalid_request("The request is too large.") from error
+    except (RequestDataTooBig, MultiPartParserError) as error:
+        raise oauth.invalid_request("The request body cannot be read.") from error
     fields = {}
     for name in names:
         values = set(request.GET.getlist(name) + body.getlist(name))
@@ -142,46 +143,50 @@ def _oauth_error(error):
     return response
 
 
+TOKEN_FIELDS = [
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "client_id",
+    "client_assertion_type",
+    "client_assertion",
+]
+
+
 @csrf_exempt
 def token(request):
     if request.method != "POST":
         return _oauth_error(oauth.OAuthError("invalid_request", "POST only.", status=405))
-    integration = answer = None
+    integration = None
     try:
-        fields = _fields(
-            request,
-            [
-                "grant_type",
-                "code",
-                "redirect_uri",
-                "client_id",
-                "client_assertion_type",
-                "client_assertion",
-            ],
-        )
-        if fields["client_assertion_type"] != oauth.CLIENT_ASSERTION_TYPE:
-            raise oauth.invalid_request(
-                f"`client_assertion_type` must be {oauth.CLIENT_ASSERTION_TYPE}."
-            )
+        fields = _fields(request, TOKEN_FIELDS)
         integration = _integration(fields["client_id"])
-        claims, key = _client(request, integration, fields, "duoapi:token")
-        if fields["grant_type"] != "authorization_code":
-            raise oauth.OAuthError(
-                "unsupported_grant_type", "Only authorization_code is supported."
-            )
-        answer = AuthorizationRequest.objects.exchange(
-            integration, fields["code"], fields["redirect_uri"]
-        )
-        if answer is None:
-            raise oauth.invalid_grant()
+        answer, assertion, key = _grant(request, integration, fields)
     except oauth.OAuthError as error:
         if integration is not None:
             _audit_token(request, integration, None, error.error, reason=error.description)
         return _oauth_error(error)
     _audit_token(request, integration, answer, "ok")
-    response = JsonResponse(oauth.token_response(_id_token(answer, claims, key)))
+    response = JsonResponse(oauth.token_response(_id_token(answer, assertion, key)))
     add_never_cache_headers(response)
     return response
+
+
+def _grant(request, integration, fields):
+    """The allowed prompt a token request's code is for, used up; and the client's assertion."""
+    if fields["client_assertion_type"] != oauth.CLIENT_ASSERTION_TYPE:
+        raise oauth.invalid_request(
+            f"`client_assertion_type` must be {oauth.CLIENT_ASSERTION_TYPE}."
+        )
+    assertion, key = _client(request, integration, fields, "duoapi:token")
+    if fields["grant_type"] != "authorization_code":
+        raise oauth.OAuthError("unsupported_grant_type", "Only authorization_code is supported.")
+    answer = AuthorizationRequest.objects.exchange(
+        integration, fields["code"], fields["redirect_uri"]
+    )
+    if answer is None:
+        raise oauth.invalid_grant()
+    return answer, assertion, key
 
 
 def _id_token(answer, assertion, key):
