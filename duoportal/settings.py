@@ -116,6 +116,14 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {
     "default": required("db_url", "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Persistent connections, checked before reuse, unless DATABASE_URL says
+# otherwise (?conn_max_age=0 closes each at the end of its request): a new
+# PostgreSQL connection costs more than a whole bypass-code check.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
+# django-environ leaves "?conn_health_checks=false" a string, which is true.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.parse_value(
+    str(DATABASES["default"].get("CONN_HEALTH_CHECKS", True)), bool
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so concurrent
     # writers queue (for up to `timeout` seconds) instead of failing with
