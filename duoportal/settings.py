@@ -277,6 +277,16 @@ CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES",
 # as Duo does by default.
 PROOF_MAX_FAILURES = env.int("PROOF_MAX_FAILURES", default=10)
 PROOF_LOCKOUT = timedelta(minutes=env.float("PROOF_LOCKOUT_MINUTES", default=30))
+# Checks of one kind of proof of one person run side by side, at most
+# PROOF_MAX_FAILURES at a time (failures counted included). One that finds
+# every place taken waits this long for one to free up, then is told "busy,
+# try again", which counts as no failure.
+PROOF_BUSY_WAIT = timedelta(seconds=env.float("PROOF_BUSY_WAIT_SECONDS", default=5))
+# A place not given back (its worker was killed mid-check) is forgotten this
+# long after the person's newest attempt began; a check takes milliseconds.
+PROOF_RESERVATION_TIMEOUT = timedelta(
+    seconds=env.float("PROOF_RESERVATION_TIMEOUT_SECONDS", default=60)
+)
 
 LOGGING = {
     "version": 1,
