@@ -64,6 +64,18 @@ def test_it_uses_sqlite_with_immediate_transactions():
     assert "'timeout': 20" in result.stdout
 
 
+def test_it_lets_sqlite_read_while_one_writes(tmp_path):
+    result = run(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db import connection as c;"
+        "print(c.cursor().execute('PRAGMA journal_mode').fetchone()[0])",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.stdout.strip() == "wal"
+
+
 CONNECTIONS = (
     "from django.conf import settings as s;"
     "d = s.DATABASES['default'];print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
