@@ -124,10 +124,10 @@ def test_it_gives_the_place_back_whatever_the_outcome(alice, plaintext):
     assert (lock.in_flight, lock.failures) == (0, 1)
 
 
-def checks_in_flight(person, count, at=None):
+def checks_in_flight(person, count):
     """What `count` checks leave while they hash, or when their worker was killed."""
     ProofLock.objects.create(
-        user=person, kind="passcode", in_flight=count, reserved_at=at or timezone.now()
+        user=person, kind="passcode", in_flight=count, reserved_at=timezone.now()
     )
 
 
