@@ -192,6 +192,8 @@ class ProofLockManager(models.Manager):
         any number of app servers, at most ten guesses are ever checked before
         the lock. One that finds every place taken waits up to PROOF_BUSY_WAIT
         for one to free up, then is refused as `busy`, which counts nothing.
+        Call it outside any transaction: inside one, the place it takes keeps
+        the row locked (PostgreSQL) or the database (SQLite) until the commit.
         """
         if not user.is_active:
             # A disabled person has nothing usable, whoever asks (views, the API).
