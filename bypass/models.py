@@ -118,14 +118,15 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
     def issue_with_rescue_code(self, user, text):
         """SUBMIT on the rescue path. Returns (result, (code, plaintext) or None).
 
-        One transaction: a rescue code is never spent without a bypass code.
+        The bypass code is made in the transaction that spends the rescue
+        code, so a rescue code is never spent without a bypass code; the
+        rescue code's hash is checked before, outside any transaction.
         """
-        with transaction.atomic():
-            get_user_model().objects.lock(user)
-            result = RescueCode.objects.redeem(user, text)
-            if not result:
-                return result, None
-            return result, self.issue(user, via=BypassCode.Via.RESCUE)
+        issued = []
+        result = RescueCode.objects.redeem(
+            user, text, on_use=lambda: issued.append(self.issue(user, via=BypassCode.Via.RESCUE))
+        )
+        return result, issued[0] if issued else None
 
     def redeem(self, user, passcode):
         """Count one use of `user`'s code if `passcode` is it and it is live."""

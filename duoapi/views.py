@@ -255,6 +255,9 @@ AUTH_MESSAGES = {
     Reason.EXPIRED: "This bypass code has expired. Get a new one at {url}.",
     Reason.USED_UP: "This bypass code has been used up. Get a new one at {url}.",
     Reason.REVOKED: "This bypass code was revoked or replaced. Get a new one at {url}.",
+    # Ten checks of this person's passcodes were already running: this one was
+    # neither checked nor counted.
+    Reason.BUSY: "Other passcodes of yours are being checked. Try again in a moment.",
 }
 PASSCODE_FACTORS = {"passcode": "passcode", "prompt": "prompt"}
 

@@ -6,6 +6,8 @@ views, commands and the verify API only call them.
 
 import hashlib
 import hmac
+import random
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -15,7 +17,8 @@ from django.contrib.auth import models as auth_models
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -182,52 +185,132 @@ class ProofLockManager(models.Manager):
     def attempt(self, user, kind, check, *, action):
         """Run `check()` unless `kind` is locked for `user`, and count the outcome.
 
-        Every refusal except `locked` counts as a failure; a success resets
-        the count. While locked, `check` is not called, so no hash is computed.
-        Attempts of one person at one kind of proof take turns on the lock's
-        row, so however many race, at most ten guesses are ever checked
-        before the lock, on any number of app servers.
+        Every refusal except `locked` and `busy` counts as a failure; a success
+        resets the count, unless a failure was counted while it was checked
+        (no racing failure is lost). While locked, `check` is not called, so
+        no hash is computed.
+
+        `check()` computes a slow hash, so it runs in no transaction and holds
+        no lock: an attempt first reserves a place (failures counted plus
+        attempts in flight stay below PROOF_MAX_FAILURES), then checks, then
+        settles. So attempts run side by side, and yet however many race, on
+        any number of app servers, at most ten guesses are ever checked before
+        the lock. One that finds every place taken waits up to PROOF_BUSY_WAIT
+        for one to free up, then is refused as `busy`, which counts nothing.
+        Call it outside any transaction: inside one, the place it takes keeps
+        the row locked (PostgreSQL) or the database (SQLite) until the commit.
         """
         if not user.is_active:
             # A disabled person has nothing usable, whoever asks (views, the API).
             AuditEvent.objects.record(action, subject=user, actor=user, outcome="inactive")
             return CheckResult(Reason.NO_CODE)
-        with transaction.atomic():
-            lock, _ = self.select_for_update().get_or_create(user=user, kind=kind)
-            now = timezone.now()
-            if lock.locked_until and lock.locked_until > now:
-                AuditEvent.objects.record(action, subject=user, actor=user, outcome=Reason.LOCKED)
-                return CheckResult(Reason.LOCKED, tries_left=0, locked_until=lock.locked_until)
+        reserved, refusal = self._reserve(user, kind, action)
+        if refusal is not None:
+            return refusal
+        try:
             result = check()
-            AuditEvent.objects.record(action, subject=user, actor=user, outcome=result.reason)
-            result = self._count(lock, result, now)
+        except BaseException:
+            # Not a refusal: give the place back, count nothing.
+            self.filter(user=user, kind=kind).update(in_flight=self._released())
+            raise
+        result = self._settle(user, kind, result, action, reserved)
         if result.accepted and kind != ProofLock.Kind.PASSCODE:
             # Someone who just proved themselves another way must be able to
             # use the bypass code they are about to get.
             self.unlock(user, ProofLock.Kind.PASSCODE, by=None, why=f"{kind} proof")
         return result
 
-    def _count(self, lock, result, now):
-        # Exact without F(): this transaction holds the row (select_for_update
-        # on PostgreSQL; on SQLite one writer at a time).
+    # Reservations are a counter, `in_flight`, with the time of the newest
+    # one, `reserved_at`. A worker killed while checking never gives its place
+    # back, so when every place is taken and the newest reservation is older
+    # than PROOF_RESERVATION_TIMEOUT, the counter is forgotten: by then none
+    # of them can still be checking (a check takes milliseconds). A leaked
+    # place therefore blocks nobody for longer than that after the last
+    # attempt. Rows per reservation would expire one by one, but cost a
+    # transaction and more queries on every check; the counter is one
+    # conditional UPDATE to take a place and one to give it back.
+    def _released(self):
+        # Never below zero: a place forgotten as stale may still be given back.
+        return Greatest(F("in_flight") - 1, Value(0), output_field=models.IntegerField())
+
+    def _reserve(self, user, kind, action):
+        """Take a place for one check. Returns (when, None), or (None, the refusal)."""
         maximum = settings.PROOF_MAX_FAILURES
+        mine = self.filter(user=user, kind=kind)
+        give_up = time.monotonic() + settings.PROOF_BUSY_WAIT.total_seconds()
+        pause = 0.01
+        while True:
+            now = timezone.now()
+            # One conditional UPDATE decides, so racing attempts cannot both
+            # take the last place (PostgreSQL re-checks the WHERE after a
+            # concurrent update of the row; SQLite has one writer at a time).
+            taken = mine.filter(
+                Q(locked_until__isnull=True) | Q(locked_until__lte=now),
+                failures__lt=maximum - F("in_flight"),
+            ).update(in_flight=F("in_flight") + 1, reserved_at=now)
+            if taken:
+                return now, None
+            lock = mine.first()
+            if lock is None:
+                self.get_or_create(user=user, kind=kind)
+                continue
+            if lock.locked_until and lock.locked_until > now:
+                AuditEvent.objects.record(action, subject=user, actor=user, outcome=Reason.LOCKED)
+                return None, CheckResult(
+                    Reason.LOCKED, tries_left=0, locked_until=lock.locked_until
+                )
+            stale_before = now - settings.PROOF_RESERVATION_TIMEOUT
+            if lock.in_flight and lock.reserved_at <= stale_before:
+                # Only if still stale: a place taken meanwhile is not forgotten.
+                mine.filter(reserved_at__lte=stale_before).update(in_flight=0)
+                continue
+            if lock.failures + lock.in_flight < maximum:
+                # A place freed up since the UPDATE: take it at once.
+                continue
+            if time.monotonic() >= give_up:
+                AuditEvent.objects.record(action, subject=user, actor=user, outcome=Reason.BUSY)
+                return None, CheckResult(Reason.BUSY)
+            # Every place is taken by checks in flight: one settles within
+            # milliseconds. Jitter keeps the waiters from retrying in step.
+            time.sleep(pause * random.uniform(0.5, 1.5))  # noqa: S311 (timing, not a secret)
+            pause = min(pause * 2, 0.2)
+
+    def _settle(self, user, kind, result, action, reserved):
+        """Give back the place taken at `reserved` and count the outcome of its check."""
+        maximum = settings.PROOF_MAX_FAILURES
+        mine = self.filter(user=user, kind=kind)
         if result.accepted:
-            if lock.failures:
-                self.filter(pk=lock.pk).update(failures=0)
+            # The common case, so no transaction: one UPDATE resets the count.
+            # A failure counted after this check began may have been checked
+            # after it, so then the count stays (the next refusal shows it).
+            AuditEvent.objects.record(action, subject=user, actor=user, outcome=result.reason)
+            released = self._released()
+            if not mine.exclude(failed_at__gte=reserved).update(in_flight=released, failures=0):
+                mine.update(in_flight=released)
             return replace(result, tries_left=maximum)
-        failures = lock.failures + 1
-        if failures < maximum:
-            self.filter(pk=lock.pk).update(failures=failures)
-            return replace(result, tries_left=maximum - failures)
-        until = now + settings.PROOF_LOCKOUT
-        self.filter(pk=lock.pk).update(failures=0, locked_until=until)
-        AuditEvent.objects.record(
-            AuditEvent.Action.PROOF_LOCK,
-            subject=lock.user,
-            outcome=lock.kind,
-            until=until.isoformat(),
-        )
-        notify(lock.user, "locked", kind=lock.kind, until=until)
+        with transaction.atomic():
+            # Exact without F(): this transaction holds the row (select_for_update
+            # on PostgreSQL; on SQLite one writer at a time).
+            lock = mine.select_for_update().get()
+            AuditEvent.objects.record(action, subject=user, actor=user, outcome=result.reason)
+            now = timezone.now()
+            if lock.locked_until and lock.locked_until > now:
+                # Locked meanwhile: this failure adds nothing to a lock.
+                mine.update(in_flight=self._released())
+                return replace(result, tries_left=0, locked_until=lock.locked_until)
+            failures = lock.failures + 1
+            if failures < maximum:
+                mine.update(in_flight=self._released(), failures=failures, failed_at=now)
+                return replace(result, tries_left=maximum - failures)
+            until = now + settings.PROOF_LOCKOUT
+            mine.update(in_flight=self._released(), failures=0, failed_at=now, locked_until=until)
+            AuditEvent.objects.record(
+                AuditEvent.Action.PROOF_LOCK,
+                subject=user,
+                outcome=kind,
+                until=until.isoformat(),
+            )
+            notify(user, "locked", kind=kind, until=until)
         return replace(result, tries_left=0, locked_until=until)
 
     def unlock(self, user, kind, *, by, why=""):
@@ -263,6 +346,11 @@ class ProofLock(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Checks running now, and when the newest began (see ProofLockManager).
+    in_flight = models.PositiveIntegerField(default=0, editable=False)
+    reserved_at = models.DateTimeField(null=True, editable=False)
+    # When the last failure was counted: a success checked meanwhile leaves it counted.
+    failed_at = models.DateTimeField(null=True, editable=False)
 
     objects = ProofLockManager()
 

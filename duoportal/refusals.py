@@ -39,6 +39,14 @@ def locked(kind, until):
     return _("Too many wrong rescue codes. Try again after %(time)s.") % time
 
 
+def busy():
+    # Nothing was checked or counted, so the same try may simply be repeated.
+    return _(
+        "The portal is still checking your other tries. This one was not counted: "
+        "try again in a moment."
+    )
+
+
 def lock_notice(user, kind):
     """What a page of `kind` says instead of its form while it is locked, or None."""
     until = ProofLock.objects.locked_until(user, kind)
@@ -48,6 +56,8 @@ def lock_notice(user, kind):
 def passcode(result):
     if result.locked_until:
         return locked(Kind.PASSCODE, result.locked_until)
+    if result.reason == Reason.BUSY:
+        return busy()
     if result.reason == Reason.EXPIRED:
         return _counted(_("That bypass code has expired. Generate a new one."), result)
     if result.reason == Reason.USED_UP:
@@ -73,6 +83,8 @@ def card(result):
     contact = {"contact": settings.HELPDESK_CONTACT}
     if result.locked_until:
         return locked(Kind.CARD, result.locked_until)
+    if result.reason == Reason.BUSY:
+        return busy()
     if result.reason == Reason.NO_CODE:
         return _counted(
             _("We have no valid CU Link card on record for you. Contact %(contact)s.") % contact,
@@ -99,6 +111,8 @@ def card(result):
 def rescue(result):
     if result.locked_until:
         return locked(Kind.RESCUE, result.locked_until)
+    if result.reason == Reason.BUSY:
+        return busy()
     if result.reason == Reason.USED_UP:
         return _counted(
             _("That rescue code has already been used. Each rescue code works once."), result

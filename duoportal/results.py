@@ -16,6 +16,9 @@ class Reason(StrEnum):
     USED_UP = "used_up"
     REVOKED = "revoked"
     LOCKED = "locked"
+    # Every place for a check was taken by others in flight for longer than
+    # PROOF_BUSY_WAIT. Not counted as a failure: nothing was checked.
+    BUSY = "busy"
 
 
 @dataclass(frozen=True)

@@ -117,13 +117,22 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {
     "default": required("db_url", "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Persistent connections, checked before reuse, unless DATABASE_URL says
+# otherwise (?conn_max_age=0 closes each at the end of its request): a new
+# PostgreSQL connection costs more than a whole bypass-code check.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=600))
+# django-environ leaves "?conn_health_checks=false" a string, which is true.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.parse_value(
+    str(DATABASES["default"].get("CONN_HEALTH_CHECKS", True)), bool
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so concurrent
     # writers queue (for up to `timeout` seconds) instead of failing with
-    # "database is locked" halfway through a transaction.
-    # WAL lets readers go on while one writes, and with synchronous=NORMAL a
-    # commit waits for no fsync (a power cut may lose the last commits, never
-    # corrupt the file): every API call writes an audit event.
+    # "database is locked" halfway through a transaction. WAL lets reads go on
+    # while one writes and makes each commit cheaper: a check is a few short
+    # transactions (see ProofLockManager.attempt), and every Duo API call
+    # writes an audit event. With synchronous=NORMAL a commit waits for no
+    # fsync (a power cut may lose the last commits, never corrupt the file).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -277,6 +286,16 @@ CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES",
 # as Duo does by default.
 PROOF_MAX_FAILURES = env.int("PROOF_MAX_FAILURES", default=10)
 PROOF_LOCKOUT = timedelta(minutes=env.float("PROOF_LOCKOUT_MINUTES", default=30))
+# Checks of one kind of proof of one person run side by side, at most
+# PROOF_MAX_FAILURES at a time (failures counted included). One that finds
+# every place taken waits this long for one to free up, then is told "busy,
+# try again", which counts as no failure.
+PROOF_BUSY_WAIT = timedelta(seconds=env.float("PROOF_BUSY_WAIT_SECONDS", default=5))
+# A place not given back (its worker was killed mid-check) is forgotten this
+# long after the person's newest attempt began; a check takes milliseconds.
+PROOF_RESERVATION_TIMEOUT = timedelta(
+    seconds=env.float("PROOF_RESERVATION_TIMEOUT_SECONDS", default=60)
+)
 
 # Duo's protocols (duoapi/): applications that speak Duo check passcodes here.
 # The host name they sign requests for; without it, the Host header's name.

@@ -65,16 +65,21 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
         notify(user, "rescue_generated", count=len(codes))
         return [formatted(c) for c in codes]
 
-    def redeem(self, user, text):
-        """Use up one of `user`'s rescue codes if `text` is one of them and unused."""
+    def redeem(self, user, text, *, on_use=None):
+        """Use up one of `user`'s rescue codes if `text` is one of them and unused.
+
+        `on_use()`, if given, runs in the transaction that uses the code up:
+        what it makes (a bypass code) exists exactly when the code is spent.
+        The hash is checked before that transaction, in none.
+        """
         return ProofLock.objects.attempt(
             user,
             ProofLock.Kind.RESCUE,
-            lambda: self._use(user, text),
+            lambda: self._use(user, text, on_use),
             action=AuditEvent.Action.RESCUE_USE,
         )
 
-    def _use(self, user, text):
+    def _use(self, user, text, on_use):
         typed = normalize(text, CODE_PATTERN)
         if typed is not None:
             # At most two hash checks: the unused code with this selector,
@@ -91,15 +96,21 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
             )
             for candidate in candidates:
                 if code_matches(candidate.code_hash, typed):
-                    return self._consume(candidate)
+                    return self._consume(user, candidate, on_use)
         if self.filter(user=user).unused().exists():
             return CheckResult(Reason.WRONG_CODE)
         return CheckResult(Reason.NO_CODE)
 
-    def _consume(self, code):
-        used = self.filter(pk=code.pk).unused().update(used_at=timezone.now())
+    def _consume(self, user, code, on_use):
+        with transaction.atomic():
+            # The person's row first, as in generate(): one order of locks, so
+            # no deadlock, and a new set voids a code or comes after its use.
+            get_user_model().objects.lock(user)
+            used = self.filter(pk=code.pk).unused().update(used_at=timezone.now())
+            if used and on_use:
+                on_use()
         if used:
-            return CheckResult(Reason.ACCEPTED, uses_left=self.unused_count(code.user_id))
+            return CheckResult(Reason.ACCEPTED, uses_left=self.unused_count(user))
         code.refresh_from_db(fields=["used_at", "voided_at"])
         if code.voided_at is not None:
             return CheckResult(Reason.REVOKED)

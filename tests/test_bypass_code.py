@@ -7,7 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bypass.models import BypassCode, BypassCodeUse
+from duoportal.models import ProofLock
 from duoportal.results import Reason
+from rescue.models import RescueCode
 from tests.conftest import asking_from
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +226,35 @@ def test_it_keeps_the_address_a_person_got_their_code_from(alice):
         by_helpdesk, _ = BypassCode.objects.issue(alice, via="helpdesk")
     assert own.issued_ip == "192.0.2.10"
     assert by_helpdesk.issued_ip is None
+
+
+def test_it_gives_a_bypass_code_for_a_rescue_code(alice):
+    codes = RescueCode.objects.generate(alice)
+
+    result, (code, plaintext) = BypassCode.objects.issue_with_rescue_code(alice, codes[0])
+
+    assert (result.reason, result.uses_left) == (Reason.ACCEPTED, 4)
+    assert code.via == "rescue"
+    assert BypassCode.objects.redeem(alice, plaintext)
+
+
+def test_it_spends_no_rescue_code_without_a_bypass_code(alice):
+    codes = RescueCode.objects.generate(alice)
+
+    with (
+        mock.patch.object(BypassCode.objects, "issue", side_effect=RuntimeError("no database")),
+        pytest.raises(RuntimeError),
+    ):
+        BypassCode.objects.issue_with_rescue_code(alice, codes[0])
+
+    assert RescueCode.objects.unused_count(alice) == 5
+    lock = ProofLock.objects.get(user=alice, kind="rescue")
+    assert (lock.failures, lock.in_flight) == (0, 0)
+    assert BypassCode.objects.issue_with_rescue_code(alice, codes[0])[1] is not None
+
+
+def test_it_makes_no_bypass_code_for_a_wrong_rescue_code(alice):
+    RescueCode.objects.generate(alice)
+    result, issued = BypassCode.objects.issue_with_rescue_code(alice, "ABCD-EFGH-JKLM-NPQR")
+    assert (result.reason, result.tries_left, issued) == (Reason.WRONG_CODE, 9, None)
+    assert not BypassCode.objects.exists()

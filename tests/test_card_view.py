@@ -167,3 +167,14 @@ def test_it_says_try_again_when_google_cannot_be_reached(client, alice_card, rec
 
 def test_it_needs_a_signed_in_person(client):
     assert client.get(URL)["Location"].startswith("/accounts/login/")
+
+
+def test_it_says_busy_and_counts_nothing_when_every_place_is_taken(
+    client, alice, alice_card, settings
+):
+    settings.PROOF_BUSY_WAIT = timedelta(0)
+    ProofLock.objects.create(user=alice, kind="card", in_flight=10, reserved_at=timezone.now())
+    response = post(client)
+    assert "This one was not counted: try again in a moment." in response.text
+    assert not CardCheck.objects.exists()
+    assert alice.proof_locks.get().failures == 0

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bypass.models import BypassCode
 from duoapi.models import Integration
-from duoportal.models import AuditEvent, AuthenticatorDevice
+from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
 from tests.conftest import asking_from
 from tests.duo import auth_client, refusal
 
@@ -206,3 +206,16 @@ def test_it_tells_the_person_when_an_application_uses_their_code_from_a_new_netw
         ("VPN", "198.51.100.8"),
         ("VPN", "198.51.100.7"),
     ]
+
+
+def test_it_asks_to_try_again_when_ten_checks_are_already_running(duo, alice, code, settings):
+    settings.PROOF_BUSY_WAIT = timedelta(0)
+    ProofLock.objects.create(user=alice, kind="passcode", in_flight=10, reserved_at=timezone.now())
+
+    answer = duo.auth("passcode", username=ALICE, passcode=code)
+
+    assert answer["result"] == "deny"
+    assert (
+        answer["status_msg"] == "Other passcodes of yours are being checked. Try again in a moment."
+    )
+    assert ProofLock.objects.get(user=alice).failures == 0

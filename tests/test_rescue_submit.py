@@ -110,3 +110,12 @@ def test_it_refuses_malformed_input_clearly(client, codes, typed):
 
 def test_it_needs_a_signed_in_person(client):
     assert client.get(URL)["Location"].startswith("/accounts/login/")
+
+
+def test_it_says_busy_and_spends_nothing_when_every_place_is_taken(client, alice, codes, settings):
+    settings.PROOF_BUSY_WAIT = timedelta(0)
+    ProofLock.objects.create(user=alice, kind="rescue", in_flight=10, reserved_at=timezone.now())
+    response = client.post(URL, {"code": codes[0]})
+    assert "This one was not counted: try again in a moment." in response.text
+    assert RescueCode.objects.unused_count(alice) == 5
+    assert not BypassCode.objects.exists()

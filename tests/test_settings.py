@@ -35,7 +35,7 @@ def run(*args, **env):
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in PRODUCTION and k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")
+        if k not in PRODUCTION and k not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "CONN_MAX_AGE")
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -62,6 +62,42 @@ def test_it_uses_sqlite_with_immediate_transactions():
     )
     assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
     assert "'timeout': 20" in result.stdout
+
+
+def test_it_lets_sqlite_read_while_one_writes(tmp_path):
+    result = run(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.db import connection as c;"
+        "print(c.cursor().execute('PRAGMA journal_mode').fetchone()[0])",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    assert result.stdout.strip() == "wal"
+
+
+CONNECTIONS = (
+    "from django.conf import settings as s;"
+    "d = s.DATABASES['default'];print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+)
+
+
+def test_it_keeps_database_connections_open():
+    result = run("shell", "--no-imports", "-c", CONNECTIONS)
+    assert result.stdout.split() == ["600", "True"]
+    result = run("shell", "--no-imports", "-c", CONNECTIONS, **PRODUCTION)
+    assert result.stdout.split() == ["600", "True"]
+
+
+def test_it_takes_the_connection_age_from_the_environment():
+    result = run("shell", "--no-imports", "-c", CONNECTIONS, CONN_MAX_AGE="30")
+    assert result.stdout.split() == ["30", "True"]
+
+
+def test_it_respects_the_connection_options_of_database_url():
+    url = f"{PRODUCTION['DATABASE_URL']}?conn_max_age=0&conn_health_checks=false"
+    result = run("shell", "--no-imports", "-c", CONNECTIONS, CONN_MAX_AGE="30", DATABASE_URL=url)
+    assert result.stdout.split() == ["0", "False"]
 
 
 def test_it_switches_the_database_with_database_url():

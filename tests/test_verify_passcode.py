@@ -196,3 +196,19 @@ def test_it_needs_a_signed_in_person(client):
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_says_busy_and_counts_nothing_when_every_place_is_taken(signed_in, alice, settings):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    settings.PROOF_BUSY_WAIT = timedelta(0)
+    ProofLock.objects.create(user=alice, kind="passcode", in_flight=10, reserved_at=timezone.now())
+
+    response = signed_in.post(URL, {"passcode": plaintext})
+    assert "still checking your other tries. This one was not counted" in response.text
+    signed_in.post("/i18n/setlang/", {"language": "zh-hant", "next": "/"})
+    response = signed_in.post(URL, {"passcode": plaintext})
+    assert "平台仍在核對你的其他嘗試。這次不計入次數，請稍後再試。" in response.text
+
+    assert alice.proof_locks.get().failures == 0
+    assert BypassCode.objects.get(user=alice).uses == 0
+    assert signed_in.get("/my-account/").status_code == 302

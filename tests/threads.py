@@ -39,3 +39,50 @@ def race(count, function):
 def thread_count(connection):
     # At least 50 on PostgreSQL, the production database; 30 on SQLite.
     return 50 if connection.vendor == "postgresql" else 30
+
+
+def crowd(connection, wanted=100):
+    """`wanted` threads, or on PostgreSQL as many as it has connections free.
+
+    Each thread holds a connection of its own, and PostgreSQL's usual
+    max_connections is 100, some of them in use (this test's own, others').
+    """
+    if connection.vendor != "postgresql":
+        return wanted
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity"
+        )
+        free = cursor.fetchone()[0]
+    # A few spare, for whatever else connects meanwhile.
+    return min(wanted, free - 5)
+
+
+def in_background(function):
+    """Start `function()` in a thread with its own connection.
+
+    Returns a function that waits for the thread and gives its result (or
+    raises its exception), and whose `.done()` says whether it has finished.
+    """
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = function()
+        except Exception as error:
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def result(timeout=30):
+        thread.join(timeout)
+        assert not thread.is_alive(), "still running"
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    result.done = lambda: not thread.is_alive()
+    return result
