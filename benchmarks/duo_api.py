@@ -69,6 +69,11 @@ def main():
     parser.add_argument("--seconds", type=float, default=15, help="per measurement")
     parser.add_argument("--clients", type=int, default=8, help="duo_client threads")
     parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads per worker")
+    parser.add_argument(
+        "--argon2-concurrency", type=int, default=0, help="per worker; 0: cores / workers"
+    )
     args = parser.parse_args()
 
     # Enough uses for the whole run; the 20-use rule itself is in the tests.
@@ -81,7 +86,10 @@ def main():
             f"machine: {platform.processor() or platform.machine()}, {cores} cores, "
             f"Python {platform.python_version()}"
         )
-        print(f"database: {connection.vendor}; gunicorn: {WORKERS} workers x {THREADS} threads")
+        print(
+            f"database: {connection.vendor}; "
+            f"gunicorn: {args.workers} workers x {args.threads} threads"
+        )
         print(
             f"argon2id: t={settings.ARGON2_TIME_COST}, m={settings.ARGON2_MEMORY_COST} KiB, "
             f"p={settings.ARGON2_PARALLELISM}"
@@ -91,7 +99,16 @@ def main():
         integration, secret = Integration.objects.create_integration("Benchmark")
         connections.close_all()
 
-        with gunicorn(database_url(connection), workers=WORKERS, threads=THREADS) as url:
+        # As docs/performance.md advises: the cores shared among the workers.
+        concurrency = str(args.argon2_concurrency or max(1, cores // args.workers))
+        print(f"ARGON2_CONCURRENCY={concurrency} per worker")
+        server = gunicorn(
+            database_url(connection),
+            workers=args.workers,
+            threads=args.threads,
+            env={"ARGON2_CONCURRENCY": concurrency},
+        )
+        with server as url:
             local = threading.local()
 
             def client():
@@ -130,7 +147,8 @@ def main():
     prefix = f"DATABASE_URL={url} " if url else ""
     print(
         f"command: {prefix}.venv/bin/python benchmarks/duo_api.py --seconds {args.seconds:g} "
-        f"--clients {args.clients} --people {args.people}"
+        f"--clients {args.clients} --people {args.people} --workers {args.workers} "
+        f"--threads {args.threads} --argon2-concurrency {concurrency}"
     )
 
 

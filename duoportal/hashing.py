@@ -5,6 +5,7 @@ them for fast insecure ones, and codes must be argon2id everywhere.
 """
 
 import re
+import threading
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,13 +22,28 @@ def _hasher():
     )
 
 
+# Argon2 is memory-hard: more hashes at once than there are cores only evict
+# each other's memory from the caches, and every one of them gets slower. So a
+# process runs at most ARGON2_CONCURRENCY at a time; the others wait their turn.
+_gates = {}
+_gates_lock = threading.Lock()
+
+
+def _gate():
+    size = settings.ARGON2_CONCURRENCY
+    with _gates_lock:
+        return _gates.setdefault(size, threading.BoundedSemaphore(size))
+
+
 def hash_code(plaintext):
-    return _hasher().hash(plaintext)
+    with _gate():
+        return _hasher().hash(plaintext)
 
 
 def code_matches(stored_hash, plaintext):
     try:
-        return _hasher().verify(stored_hash, plaintext)
+        with _gate():
+            return _hasher().verify(stored_hash, plaintext)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -7,6 +7,7 @@ only then is every production setting required, and a missing one stops the
 process at start-up instead of running half-configured.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -275,6 +276,9 @@ if PRODUCTION:
 ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
 ARGON2_MEMORY_COST = env.int("ARGON2_MEMORY_COST", default=19456)
 ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
+# Hashes one process computes at once (see duoportal/hashing.py): the number of
+# cores, divided by the number of worker processes on the machine.
+ARGON2_CONCURRENCY = env.int("ARGON2_CONCURRENCY", default=os.cpu_count() or 1)
 
 # The rules of the user guide: 20 uses within 12 hours.
 BYPASS_CODE_MAX_USES = env.int("BYPASS_CODE_MAX_USES", default=20)
