@@ -164,6 +164,30 @@ def webapp(vpn):
     return universal_client(*vpn)
 
 
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for DNS:localhost and its key: (cert path, key path)."""
+    from tests.gunicorn import self_signed
+
+    return self_signed(tmp_path)
+
+
+@pytest.fixture
+def portal_over_https(certificate, transactional_db):
+    """The portal under gunicorn serving TLS itself, on the test database: its base URL.
+
+    With its style sheet, for a browser (gunicorn alone serves no static files).
+    """
+    from django.db import connection
+
+    from tests.gunicorn import database_url, gunicorn
+
+    with gunicorn(
+        database_url(connection), certificate=certificate, app="tests.static_wsgi"
+    ) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright

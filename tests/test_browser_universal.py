@@ -10,13 +10,11 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from duoportal.models import CULinkCard, ProofLock, User
 from tests.browser import PHONE, Screens, screenshot_dir, sign_in
-from tests.gunicorn import database_url, gunicorn, self_signed
 from tests.idp import PEOPLE
 from tests.universal import application_callback, universal_client
 
@@ -26,16 +24,8 @@ ALICE = "alice@example.edu"
 
 
 @pytest.fixture
-def certificate(tmp_path):
-    return self_signed(tmp_path)
-
-
-@pytest.fixture
-def host(certificate):
-    with gunicorn(
-        database_url(connection), certificate=certificate, app="tests.static_wsgi"
-    ) as url:
-        yield urlsplit(url).netloc
+def host(portal_over_https):
+    return urlsplit(portal_over_https).netloc
 
 
 @pytest.fixture

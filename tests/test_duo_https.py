@@ -2,30 +2,23 @@
 
 import duo_client
 import pytest
-from django.db import connection
 
 from bypass.models import BypassCode
-from tests.gunicorn import database_url, gunicorn, self_signed
+from tests.gunicorn import self_signed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def certificate(tmp_path):
-    return self_signed(tmp_path)
+def port(portal_over_https):
+    return int(portal_over_https.rsplit(":", 1)[1])
 
 
-@pytest.fixture
-def portal_over_https(certificate):
-    with gunicorn(database_url(connection), certificate=certificate) as url:
-        yield int(url.rsplit(":", 1)[1])
-
-
-def test_duo_client_signs_a_person_in_over_https(portal_over_https, certificate, vpn, alice):
+def test_duo_client_signs_a_person_in_over_https(port, certificate, vpn, alice):
     integration, secret = vpn
     _, code = BypassCode.objects.issue(alice, via="culink")
     client = duo_client.Auth(
-        integration.ikey, secret, "localhost", port=portal_over_https, ca_certs=str(certificate[0])
+        integration.ikey, secret, "localhost", port=port, ca_certs=str(certificate[0])
     )
 
     assert client.check()["time"]
@@ -38,13 +31,11 @@ def test_duo_client_signs_a_person_in_over_https(portal_over_https, certificate,
     assert BypassCode.objects.get(user=alice).uses == 1
 
 
-def test_duo_client_refuses_a_certificate_it_does_not_trust(portal_over_https, tmp_path, vpn):
+def test_duo_client_refuses_a_certificate_it_does_not_trust(port, tmp_path, vpn):
     integration, secret = vpn
     (tmp_path / "other").mkdir()
     other, _ = self_signed(tmp_path / "other")
-    client = duo_client.Auth(
-        integration.ikey, secret, "localhost", port=portal_over_https, ca_certs=str(other)
-    )
+    client = duo_client.Auth(integration.ikey, secret, "localhost", port=port, ca_certs=str(other))
 
     with pytest.raises(Exception, match="certificate verify failed"):
         client.check()

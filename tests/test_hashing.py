@@ -31,9 +31,7 @@ def test_it_runs_no_more_hashes_at_once_than_allowed(settings, concurrency):
     settings.ARGON2_CONCURRENCY = concurrency
     slow = SlowHasher()
     with mock.patch.object(hashing, "_hasher", return_value=slow):
-        threads = [
-            threading.Thread(target=hashing.code_matches, args=("h", "1")) for _ in range(6)
-        ]
+        threads = [threading.Thread(target=hashing.code_matches, args=("h", "1")) for _ in range(6)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -5,26 +5,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.db import connection
 from duo_universal import DuoException
 
 from bypass.models import BypassCode
-from tests.gunicorn import database_url, gunicorn, self_signed
+from tests.gunicorn import self_signed
 from tests.universal import REDIRECT_URI, universal_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def certificate(tmp_path):
-    return self_signed(tmp_path)
-
-
-@pytest.fixture
-def host(certificate):
-    """The portal under gunicorn serving TLS itself: "localhost:<port>", an application's host."""
-    with gunicorn(database_url(connection), certificate=certificate) as url:
-        yield urlsplit(url).netloc
+def host(portal_over_https):
+    """ "localhost:<port>", as an application gives duo_universal its host."""
+    return urlsplit(portal_over_https).netloc
 
 
 def test_duo_universal_signs_a_person_in_over_https(host, certificate, vpn, alice):
