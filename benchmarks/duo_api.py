@@ -64,6 +64,23 @@ def rate(threads, seconds, work):
     return sum(done) / (time.perf_counter() - start)
 
 
+def peak_memory(url):
+    """Peak resident memory (VmHWM) of each gunicorn process serving `url`, in MiB."""
+    bind = f"127.0.0.1:{url.rsplit(':', 1)[1]}".encode()
+    peaks = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and bind in (proc / "cmdline").read_bytes():
+                status = (proc / "status").read_text()
+                kib = next(
+                    line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")
+                )
+                peaks.append(int(kib) / 1024)
+        except (OSError, StopIteration):
+            continue
+    return sorted(peaks)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15, help="per measurement")
@@ -135,6 +152,8 @@ def main():
             print(
                 f"auth, unknown person:    {rate(args.clients, args.seconds, unknown_person):.0f}/s"
             )
+            peaks = ", ".join(f"{peak:.0f}" for peak in peak_memory(url))
+            print(f"gunicorn peak memory:    {peaks} MiB (master and workers)")
 
         stored = hash_code("012345678")
         raw = rate(cores, args.seconds, lambda: code_matches(stored, "012345678"))
