@@ -1,7 +1,7 @@
 """The people layer: people, their CU Link cards, proof locks and the audit trail.
 
 The rules of the portal live in managers here and in bypass/ and rescue/;
-views, commands and the verify API only call them.
+views, commands and the Duo API (duoapi/) only call them.
 """
 
 import hashlib
