@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format clean chromium gettext messages universal-demo
+.PHONY: run test lint format clean chromium gettext messages universal-demo devduo
 
 # Reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -18,6 +18,17 @@ $(VENV)/.installed: pyproject.toml
 # (PORT + 1 unless given); Ctrl-C stops both.
 run: $(VENV)/.installed
 	PORT=$(PORT) $(BIN)/python -m duoportal.devserver
+
+# The development stand-in for Duo's cloud (Admin API and Auth API subset) on DEVDUO_PORT
+# (8002), with the demo people as Duo users. docs/duo-account.md.
+DEVDUO_PORT ?= 8002
+devduo: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput -v 0
+	DJANGO_SETTINGS_MODULE=duoapi.devduo.settings $(BIN)/python -m django migrate --noinput -v 0
+	$(BIN)/python manage.py seed_demo --json \
+		| DJANGO_SETTINGS_MODULE=duoapi.devduo.settings $(BIN)/python -m django devduo_setup -
+	DJANGO_SETTINGS_MODULE=duoapi.devduo.settings $(BIN)/python -m django runserver \
+		127.0.0.1:$(DEVDUO_PORT)
 
 # A web application signing people in through the portal's Universal Prompt, with
 # duo_universal: the portal over HTTPS on HTTPS_PORT (8443) and the application on

@@ -11,6 +11,7 @@ from django.utils import translation
 from duoportal.apps import HELPDESK_GROUP
 from duoportal.middleware import RequestContext, request_context
 from duoportal.models import User
+from tests.devduo import DevDuo
 from tests.idp import TENANT, DevIdp
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
@@ -207,3 +208,18 @@ def phone(chromium):
     context = chromium.new_context(viewport=PHONE)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture(scope="session")
+def devduo(tmp_path_factory):
+    """The development stand-in for Duo, started once for the session."""
+    stand_in = DevDuo(tmp_path_factory.mktemp("devduo")).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def normal_devduo(devduo):
+    """The stand-in answering normally again after the test, whatever it was told."""
+    yield devduo
+    devduo.control(fail="", seconds=0, clock_offset=0)

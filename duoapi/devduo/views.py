@@ -1,0 +1,269 @@
+"""Duo's Admin API (users, bypass codes) and Auth API (ping, check, passcode auth).
+
+Every signed request is checked with the portal's own verifier,
+duoapi/signing.py, in Duo's order: credentials, date, integration key,
+signature. The admin integration signs /admin/v1/*, the auth integration
+/auth/v2/*; the other's key is an unknown integration, as at Duo.
+"""
+
+import json
+import re
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.http.request import split_domain_port
+from django.views.decorators.csrf import csrf_exempt
+
+from duoapi import signing
+from duoapi.devduo.models import BypassCode, CodeError, Control, DuoUser, Integration
+
+PAGE_LIMIT, MAX_PAGE_LIMIT = 100, 300
+CODE = re.compile(r"\d{9}")
+
+
+class NotFound(Exception):
+    pass
+
+
+def ok(response, metadata=None):
+    body = {"stat": "OK", "response": response}
+    if metadata is not None:
+        body["metadata"] = metadata
+    return JsonResponse(body)
+
+
+def fail(status, code, message, detail=""):
+    body = {"stat": "FAIL", "code": code, "message": message}
+    if detail:
+        body["message_detail"] = detail
+    return JsonResponse(body, status=status)
+
+
+def misbehave():
+    """The answer a test asked for instead of the real one (see POST /devduo/control), or None."""
+    control = Control.current()
+    if control.fail == Control.Failure.SLOW:
+        time.sleep(control.seconds)
+    elif control.fail == Control.Failure.ERROR:
+        return fail(500, 50000, "Internal server error")
+    elif control.fail == Control.Failure.RATE_LIMITED:
+        response = fail(429, 42901, "Too Many Requests")
+        response["Retry-After"] = str(int(control.seconds))
+        return response
+    return None
+
+
+def duo_api(kind, *methods, signed=True):
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, **kwargs):
+            if (refusal := misbehave()) is not None:
+                return refusal
+            if request.method not in methods:
+                return fail(405, 40501, "Method not allowed")
+            try:
+                params = authenticate(request, kind) if signed else {}
+                return view(request, params, **kwargs)
+            except signing.SignatureError as error:
+                return fail(error.status, error.code, error.message, error.detail)
+            except NotFound:
+                return fail(404, 40401, "Resource not found")
+            except CodeError as error:
+                return fail(400, 40002, "Invalid request parameters", error.detail)
+
+        return wrapper
+
+    return decorate
+
+
+def authenticate(request, kind):
+    """The request's parameters, once `kind`'s integration is shown to have signed it."""
+    ikey, digest = signing.read_authorization(request.headers.get("Authorization"))
+    date = request.headers.get("X-Duo-Date") or request.headers.get("Date")
+    signing.check_date(date, time.time())
+    try:
+        body = request.body.decode()
+        json_body = request.content_type == "application/json"
+        if request.method in signing.BODY_METHODS:
+            params = signing.json_params(body) if json_body else signing.form_params(body)
+        else:
+            params = signing.form_params(request.META.get("QUERY_STRING", ""))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise signing.bad_parameters("request could not be read") from error
+    signed = signing.SignedRequest(
+        method=request.method,
+        host=settings.DEVDUO_HOSTNAME or split_domain_port(request.get_host())[0],
+        path=request.path,
+        date=date,
+        params=params,
+        body=body,
+        json_body=json_body,
+        duo_headers={
+            name.lower(): value
+            for name, value in request.headers.items()
+            if name.lower().startswith("x-duo-")
+        },
+    )
+    integration = Integration.objects.filter(kind=kind, ikey=ikey).first()
+    if integration is None:
+        raise signing.unknown_integration()
+    if not signing.verify(signed, digest, [integration.skey]):
+        raise signing.bad_signature()
+    single = {}
+    for name, values in params.items():
+        if len(values) != 1:
+            raise signing.bad_parameters(name)
+        single[name] = values[0]
+    return single
+
+
+def number(params, name, default, *, low=0, high=None):
+    value = params.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+        raise signing.bad_parameters(name)
+    return int(value)
+
+
+def flag(params, name):
+    # JSON true/false arrive as "true"/"false" (signing.json_params), as under version 2.
+    value = params.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise signing.bad_parameters(name)
+    return value == "true"
+
+
+def paged(params, items):
+    """One page of `items` (a queryset) with Duo's metadata; next_offset only while more remain."""
+    limit = number(params, "limit", PAGE_LIMIT, low=1, high=MAX_PAGE_LIMIT)
+    offset = number(params, "offset", 0)
+    total = items.count()
+    metadata = {"total_objects": total}
+    if offset + limit < total:
+        metadata["next_offset"] = offset + limit
+    if offset:
+        metadata["prev_offset"] = max(offset - limit, 0)
+    return ok([item.as_duo() for item in items[offset : offset + limit]], metadata)
+
+
+def duo_user(user_id):
+    user = DuoUser.objects.filter(user_id=user_id).first()
+    if user is None:
+        raise NotFound
+    return user
+
+
+@duo_api("admin", "GET")
+def users(request, params):
+    if "username" in params:
+        found = DuoUser.objects.filter(username=params["username"].lower()).first()
+        return ok([found.as_duo()] if found else [])
+    return paged(params, DuoUser.objects.all())
+
+
+@duo_api("admin", "GET")
+def user(request, params, user_id):
+    return ok(duo_user(user_id).as_duo())
+
+
+@duo_api("admin", "GET", "POST")
+def user_bypass_codes(request, params, user_id):
+    user = duo_user(user_id)
+    if request.method == "GET":
+        return paged(params, BypassCode.objects.filter(user=user).select_related("user"))
+    codes = params.get("codes")
+    if codes is not None:
+        if "count" in params:
+            raise signing.bad_parameters("count and codes are mutually exclusive")
+        codes = codes.split(",")
+        if not all(CODE.fullmatch(code) for code in codes) or len(set(codes)) != len(codes):
+            raise signing.bad_parameters("codes")
+    return ok(
+        BypassCode.objects.issue(
+            user,
+            count=number(params, "count", 10, low=1, high=10),
+            codes=codes,
+            reuse_count=number(params, "reuse_count", 1),
+            valid_secs=number(params, "valid_secs", 0),
+            preserve_existing=flag(params, "preserve_existing"),
+        )
+    )
+
+
+@duo_api("admin", "GET")
+def bypass_codes(request, params):
+    return paged(params, BypassCode.objects.select_related("user"))
+
+
+@duo_api("admin", "DELETE")
+def bypass_code(request, params, bypass_code_id):
+    deleted, _ = BypassCode.objects.filter(bypass_code_id=bypass_code_id).delete()
+    if not deleted:
+        raise NotFound
+    return ok("")
+
+
+@duo_api("auth", "GET", signed=False)
+def ping(request, params):
+    return ok({"time": int(time.time())})
+
+
+@duo_api("auth", "GET")
+def check(request, params):
+    return ok({"time": int(time.time())})
+
+
+@duo_api("auth", "POST")
+def auth(request, params):
+    if params.get("factor") != "passcode":
+        # The stand-in has no phones: a passcode is all it can check.
+        raise signing.bad_parameters("factor")
+    passcode = params.get("passcode")
+    if not passcode:
+        raise signing.bad_parameters("passcode")
+    if "username" in params:
+        user = DuoUser.objects.filter(username=params["username"].lower()).first()
+    else:
+        user = DuoUser.objects.filter(user_id=params.get("user_id", "")).first()
+    if user is None:
+        raise signing.bad_parameters("username")
+    if user.status != "active":
+        return ok(
+            {"result": "deny", "status": "locked_out", "status_msg": "Your account is disabled."}
+        )
+    if BypassCode.objects.use(user, passcode):
+        return ok(
+            {"result": "allow", "status": "allow", "status_msg": "Success. Logging you in..."}
+        )
+    return ok(
+        {"result": "deny", "status": "deny", "status_msg": "Incorrect passcode. Please try again."}
+    )
+
+
+@csrf_exempt
+def control(request):
+    """GET: how the stand-in behaves. POST JSON {"fail": "", "slow", "500" or "429",
+    "seconds": N, "clock_offset": N}: change it (fields left out keep their value).
+
+    Unsigned on purpose: it is for tests on the loopback interface, and the
+    stand-in never runs in production.
+    """
+    state = Control.current()
+    if request.method == "POST":
+        try:
+            changes = json.loads(request.body or b"{}")
+            state.fail = Control.Failure(changes.get("fail", state.fail))
+            state.seconds = float(changes.get("seconds", state.seconds))
+            state.clock_offset = int(changes.get("clock_offset", state.clock_offset))
+        except (ValueError, TypeError, AttributeError):
+            return fail(400, 40002, "Invalid request parameters", "control")
+        state.save()
+    elif request.method != "GET":
+        return fail(405, 40501, "Method not allowed")
+    return JsonResponse(
+        {"fail": state.fail, "seconds": state.seconds, "clock_offset": state.clock_offset}
+    )
