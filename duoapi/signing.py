@@ -12,7 +12,8 @@ use (duo_client's client.py, duo_unix's https.c):
   GET or DELETE or from the form body of a POST. duo_unix signs this way and
   sends its date as `X-Duo-Date`.
 
-These are pure functions over what arrived, so the same verifier serves the
+These are pure functions over what arrived (read_request turns a Django request
+into one), so the same verifier serves the
 Auth API and, later, Admin API calls in Duo account mode.
 """
 
@@ -21,10 +22,14 @@ import binascii
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, quote
+
+from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 
 # Duo refuses a request whose date is further than this from its own clock.
 DATE_SKEW_SECONDS = 300
@@ -194,3 +199,50 @@ def form_params(text):
     for key, value in parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=100):
         params.setdefault(key, []).append(value)
     return params
+
+
+def read_request(request, host):
+    """A Django request as Duo checks it: (ikey, hex signature, SignedRequest).
+
+    Credentials and date are checked first, in Duo's order; `host` is the
+    name the client must have signed for. The caller looks the integration
+    key up and calls verify() with its secrets.
+    """
+    ikey, digest = read_authorization(request.headers.get("Authorization"))
+    # duo_unix signs and sends X-Duo-Date; duo_client sends Date.
+    date = request.headers.get("X-Duo-Date") or request.headers.get("Date")
+    check_date(date, time.time())
+    try:
+        body = request.body.decode()
+        json_body = request.content_type == "application/json"
+        if request.method in BODY_METHODS:
+            params = json_params(body) if json_body else form_params(body)
+        else:
+            params = form_params(request.META.get("QUERY_STRING", ""))
+    except (UnicodeDecodeError, ValueError, RequestDataTooBig, RawPostDataException) as error:
+        raise bad_parameters("request could not be read") from error
+    signed = SignedRequest(
+        method=request.method,
+        host=host,
+        path=request.path,
+        date=date,
+        params=params,
+        body=body,
+        json_body=json_body,
+        duo_headers={
+            name.lower(): value
+            for name, value in request.headers.items()
+            if name.lower().startswith("x-duo-")
+        },
+    )
+    return ikey, digest, signed
+
+
+def single_values(params):
+    """Each parameter's one value; a parameter given twice is malformed."""
+    single = {}
+    for name, values in params.items():
+        if len(values) != 1:
+            raise bad_parameters(name)
+        single[name] = values[0]
+    return single

@@ -11,9 +11,7 @@ from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
-from django.http.request import RawPostDataException
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
@@ -75,11 +73,7 @@ def authenticate(request):
     order: credentials, date, integration key, signature, then whether the
     integration is enabled.
     """
-    ikey, digest = signing.read_authorization(request.headers.get("Authorization"))
-    # duo_unix signs and sends X-Duo-Date; duo_client sends Date.
-    date = request.headers.get("X-Duo-Date") or request.headers.get("Date")
-    signing.check_date(date, time.time())
-    signed = _signed_request(request, date)
+    ikey, digest, signed = signing.read_request(request, api_hostname(request))
     integration = Integration.objects.filter(ikey=ikey).first()
     if integration is None:
         raise signing.unknown_integration()
@@ -87,42 +81,7 @@ def authenticate(request):
         raise signing.bad_signature()
     if not integration.enabled:
         raise signing.SignatureError(40301, 403, "Access forbidden", "integration is disabled")
-    return integration, _single_values(signed.params)
-
-
-def _signed_request(request, date):
-    try:
-        body = request.body.decode()
-        json_body = request.content_type == "application/json"
-        if request.method in signing.BODY_METHODS:
-            params = signing.json_params(body) if json_body else signing.form_params(body)
-        else:
-            params = signing.form_params(request.META.get("QUERY_STRING", ""))
-    except (UnicodeDecodeError, ValueError, RequestDataTooBig, RawPostDataException) as error:
-        raise signing.bad_parameters("request could not be read") from error
-    return signing.SignedRequest(
-        method=request.method,
-        host=api_hostname(request),
-        path=request.path,
-        date=date,
-        params=params,
-        body=body,
-        json_body=json_body,
-        duo_headers={
-            name.lower(): value
-            for name, value in request.headers.items()
-            if name.lower().startswith("x-duo-")
-        },
-    )
-
-
-def _single_values(params):
-    single = {}
-    for name, values in params.items():
-        if len(values) != 1:
-            raise signing.bad_parameters(name)
-        single[name] = values[0]
-    return single
+    return integration, signing.single_values(signed.params)
 
 
 def _text(params, name, *, required=True, max_length=MAX_LENGTH):

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.idp import ROOT, free_port
+from tests.devsite import ROOT, free_port
 
 
 def database_url(connection):

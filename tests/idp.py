@@ -5,19 +5,12 @@ the provider runs in its own process on a free port, as `make run` runs it.
 """
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import requests
-
 from duoportal.management.commands.seed_demo import DEMO_PEOPLE, PUBLIC_FIELDS
+from tests.devsite import DevSite
 
-ROOT = Path(__file__).resolve().parent.parent
 TENANT = "devtenant"
 PEOPLE = {p["username"]: {k: p[k] for k in PUBLIC_FIELDS} for p in DEMO_PEOPLE}
 # Someone the portal has never heard of, to test a first sign-in.
@@ -38,67 +31,17 @@ PEOPLE["mallory@elsewhere.example"] = {
 }
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class DevIdp(DevSite):
+    settings = "duoportal.devidp.settings"
+    name = "The development identity provider"
 
-
-class DevIdp:
     def __init__(self, workdir):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "duoportal.devidp.settings",
-            "DEVIDP_DATABASE_PATH": str(Path(workdir) / "devidp.sqlite3"),
-        }
-        self.env.pop("DATABASE_URL", None)
-        self.process = None
+        super().__init__(workdir, DEVIDP_DATABASE_PATH=str(Path(workdir) / "devidp.sqlite3"))
 
-    def django(self, *args, **kwargs):
-        return subprocess.run(
-            [sys.executable, "-m", "django", *args],
-            env=self.env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-            **kwargs,
-        )
-
-    def start(self):
-        self.django("migrate", "--noinput")
+    def setup(self):
+        super().setup()
         self.django("devidp_setup", "-", input=json.dumps(list(PEOPLE.values())))
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "django",
-                "runserver",
-                f"127.0.0.1:{self.port}",
-                "--noreload",
-                "--skip-checks",
-            ],
-            env=self.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        # Generous: on a busy two-core machine the first answer can take seconds.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                requests.get(self.url + "/", timeout=10)
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
-        raise RuntimeError("The development identity provider did not start.")
-
-    def stop(self):
-        if self.process:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        return self
 
 
 def csrf_token(html):

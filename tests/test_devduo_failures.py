@@ -9,9 +9,9 @@ import pytest
 import requests
 
 from tests.devduo import ADMIN_IKEY, ADMIN_SKEY, DevDuo
+from tests.devsite import ROOT, free_port
 from tests.duo import refusal
 from tests.gunicorn import gunicorn, self_signed
-from tests.idp import ROOT, free_port
 
 
 def test_it_answers_500_when_told(normal_devduo):

@@ -81,43 +81,14 @@ def duo_api(kind, *methods, signed=True):
 
 def authenticate(request, kind):
     """The request's parameters, once `kind`'s integration is shown to have signed it."""
-    ikey, digest = signing.read_authorization(request.headers.get("Authorization"))
-    date = request.headers.get("X-Duo-Date") or request.headers.get("Date")
-    signing.check_date(date, time.time())
-    try:
-        body = request.body.decode()
-        json_body = request.content_type == "application/json"
-        if request.method in signing.BODY_METHODS:
-            params = signing.json_params(body) if json_body else signing.form_params(body)
-        else:
-            params = signing.form_params(request.META.get("QUERY_STRING", ""))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise signing.bad_parameters("request could not be read") from error
-    signed = signing.SignedRequest(
-        method=request.method,
-        host=settings.DEVDUO_HOSTNAME or split_domain_port(request.get_host())[0],
-        path=request.path,
-        date=date,
-        params=params,
-        body=body,
-        json_body=json_body,
-        duo_headers={
-            name.lower(): value
-            for name, value in request.headers.items()
-            if name.lower().startswith("x-duo-")
-        },
-    )
+    host = settings.DEVDUO_HOSTNAME or split_domain_port(request.get_host())[0]
+    ikey, digest, signed = signing.read_request(request, host)
     integration = Integration.objects.filter(kind=kind, ikey=ikey).first()
     if integration is None:
         raise signing.unknown_integration()
     if not signing.verify(signed, digest, [integration.skey]):
         raise signing.bad_signature()
-    single = {}
-    for name, values in params.items():
-        if len(values) != 1:
-            raise signing.bad_parameters(name)
-        single[name] = values[0]
-    return single
+    return signing.single_values(signed.params)
 
 
 def number(params, name, default, *, low=0, high=None):
