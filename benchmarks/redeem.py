@@ -19,25 +19,16 @@ import argparse
 import os
 import resource
 import statistics
-import sys
 import threading
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "duoportal.settings")
+from common import print_command, throwaway_database
+from django.conf import settings
+from django.db import connection, connections
 
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-from bypass.models import BypassCode  # noqa: E402
-from duoportal.hashing import code_matches, hash_code  # noqa: E402
-from duoportal.models import User  # noqa: E402
+from bypass.models import BypassCode
+from duoportal.hashing import code_matches, hash_code
+from duoportal.models import User
 
 
 def timed(function, times):
@@ -82,9 +73,7 @@ def main():
     # Enough uses in one code for the whole run; the rule itself is in the tests.
     settings.BYPASS_CODE_MAX_USES = 10 * args.uses * args.rounds
     # As in production: DEBUG off, so no query is logged in memory.
-    setup_test_environment(debug=False)
-    test_db = connection.creation.create_test_db(verbosity=0)
-    try:
+    with throwaway_database() as test_db:
         print(f"database: {connection.vendor} ({test_db})")
         print(
             f"argon2id: t={settings.ARGON2_TIME_COST}, m={settings.ARGON2_MEMORY_COST} KiB, "
@@ -134,14 +123,9 @@ def main():
             print(f"ratio redeem/verify{label}: {statistics.median(ratios):.2f} ({each})")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory:     {peak:.0f} MiB")
-    finally:
-        connections.close_all()
-        connection.creation.destroy_test_db(test_db, verbosity=0)
-    url = os.environ.get("DATABASE_URL")
-    prefix = f"DATABASE_URL={url} " if url else ""
-    print(
-        f"command: {prefix}.venv/bin/python benchmarks/redeem.py --threads {args.threads} "
-        f"--uses {args.uses} --rounds {args.rounds}"
+    print_command(
+        "redeem.py",
+        f"--threads {args.threads} --uses {args.uses} --rounds {args.rounds}",
     )
 
 
