@@ -184,6 +184,9 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
             return CheckResult(Reason.WRONG_CODE if live else Reason.NO_CODE)
 
         now = timezone.now()
+        use = {"uses": F("uses") + 1, "last_used_at": now}
+        if ip := request_context.get().ip:
+            use["last_used_ip"] = ip
         with transaction.atomic():
             # The rule itself: one conditional UPDATE, so exactly max_uses
             # requests succeed however many race, on any number of servers.
@@ -192,7 +195,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 revoked_at__isnull=True,
                 expires_at__gt=now,
                 uses__lt=F("max_uses"),
-            ).update(uses=F("uses") + 1, last_used_at=now)
+            ).update(**use)
             if used:
                 self._record_use(latest, now)
             latest.refresh_from_db(fields=["uses", "revoked_at"])
@@ -230,9 +233,15 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
             )
 
     def _known_network(self, code, ip):
+        network = network_of(ip)
+        # Mostly a code is used from where it was issued or last used (as read
+        # before this use): known without reading its history.
+        if any(
+            network == network_of(other) for other in (code.issued_ip, code.last_used_ip) if other
+        ):
+            return True
         earlier = code.use_history.exclude(ip=None).values_list("ip", flat=True).distinct()
-        known = [code.issued_ip, *earlier]
-        return network_of(ip) in {network_of(other) for other in known if other}
+        return network in {network_of(other) for other in earlier}
 
     def uses_of(self, code):
         """The accepted uses of `code`, newest first."""
@@ -320,6 +329,8 @@ class BypassCode(models.Model):
     max_uses = models.PositiveIntegerField(_("uses allowed"))
     uses = models.PositiveIntegerField(_("uses"), default=0)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # The person's address at the last use: what "a new network" is mostly compared with.
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = optional_person(_("revoked by"))
     revoked_reason = models.CharField(_("reason for revoking"), max_length=200, blank=True)

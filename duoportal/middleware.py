@@ -1,7 +1,7 @@
 import ipaddress
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -10,12 +10,15 @@ class RequestContext:
 
     `application` is empty on the portal's own pages. An application that calls
     the portal's Duo API (duoapi/) names itself there, and `ip` is then the
-    person's address as the application reports it.
+    person's address as the application reports it, and `detail` what else
+    it said (the username it sent, the factor), for every audit event recorded
+    while it is served.
     """
 
     ip: str | None = None
     user_agent: str = ""
     application: str = ""
+    detail: dict = field(default_factory=dict)
 
 
 # The request being served, for the audit trail. The models layer reads it so

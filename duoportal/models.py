@@ -105,7 +105,7 @@ class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
         """Append one event. Never pass a code, a serial or a hash in `detail`."""
         context = request_context.get()
         if context.application:
-            detail = {"application": context.application, **detail}
+            detail = {"application": context.application, **context.detail, **detail}
         return self.create(
             action=action,
             outcome=str(outcome),

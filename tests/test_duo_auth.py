@@ -151,17 +151,33 @@ def test_an_unknown_or_impossible_stable_id_is_nobody(duo, code, user_id):
     assert answer["result"] == "deny"
 
 
-def test_it_records_each_auth_without_the_passcode(duo, alice, code):
+def test_it_records_each_auth_once_without_the_passcode(duo, alice, code):
     duo.auth("passcode", username=ALICE, passcode=code, ipaddr="198.51.100.7")
     duo.auth("passcode", username=ALICE, passcode="000000000", ipaddr="2001:db8::1")
+    duo.auth("passcode", username="nobody@example.edu", passcode=code)
 
-    events = list(AuditEvent.objects.filter(action="duo_auth").order_by("pk"))
+    # A checked passcode is one event of the models layer, with what the application sent.
+    events = list(AuditEvent.objects.filter(action="bypass_use").order_by("pk"))
     assert [(e.outcome, e.ip) for e in events] == [
-        ("allow", "198.51.100.7"),
-        ("deny", "2001:db8::1"),
+        ("accepted", "198.51.100.7"),
+        ("wrong_code", "2001:db8::1"),
     ]
-    assert {e.detail["application"] for e in events} == {"VPN"}
-    assert [e.detail["ipaddr"] for e in events] == ["198.51.100.7", "2001:db8::1"]
+    assert [(e.detail["application"], e.detail["factor"]) for e in events] == [
+        ("VPN", "passcode"),
+        ("VPN", "passcode"),
+    ]
+    assert [(e.detail["username"], e.detail["ipaddr"]) for e in events] == [
+        (ALICE, "198.51.100.7"),
+        (ALICE, "2001:db8::1"),
+    ]
+    # One the models layer never saw (nobody to check it for) is the API's own.
+    unknown = AuditEvent.objects.get(action="duo_auth")
+    assert (unknown.outcome, unknown.detail["reason"], unknown.detail["username"]) == (
+        "deny",
+        "unknown user",
+        "nobody@example.edu",
+    )
+    assert AuditEvent.objects.filter(detail__application="VPN").count() == 3
     for event in AuditEvent.objects.all():
         assert code not in str(event.detail) and "000000000" not in str(event.detail)
 

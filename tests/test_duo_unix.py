@@ -100,8 +100,12 @@ def test_it_records_the_address_duo_unix_reports(duo_unix, alice):
 
     login_duo(duo_unix, "alice@example.edu", code)
 
-    event = AuditEvent.objects.get(action="duo_auth")
-    assert (event.ip, event.detail["factor"]) == ("203.0.113.9", "prompt")
+    event = AuditEvent.objects.get(action="bypass_use")
+    assert (event.ip, event.detail["factor"], event.outcome) == (
+        "203.0.113.9",
+        "prompt",
+        "accepted",
+    )
 
 
 def test_it_checks_the_x_duo_date_duo_unix_signs(live_server, vpn):
