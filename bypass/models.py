@@ -1,6 +1,7 @@
 """Bypass codes: 9 digits, good for 20 uses within 12 hours (settings)."""
 
 import ipaddress
+import logging
 import re
 import secrets
 from functools import partial
@@ -12,7 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from duoportal.hashing import code_matches, hash_code, normalize
+from bypass.stores import CodeStoreError, CodeStoreRefusedPerson, code_store
+from duoportal.hashing import code_matches, normalize
 from duoportal.middleware import request_context
 from duoportal.models import (
     TOTP_PATTERN,
@@ -27,8 +29,21 @@ from duoportal.results import CheckResult, Reason
 from rescue.models import RescueCode
 
 CODE_PATTERN = r"[0-9]{9}"
+# What Duo may accept at the portal's prompt in Duo account mode: a bypass code,
+# a Duo Mobile passcode (6 digits), a hardware token's (6 or 8).
+DUO_PASSCODE_PATTERN = r"[0-9]{6,9}"
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 SUPERSEDED = "superseded by a new code"
+GONE = "no longer in Duo"
+
+logger = logging.getLogger(__name__)
+
+
+def store_failure(error):
+    """The audit trail's outcome for a code store that did not do what was asked."""
+    if isinstance(error, CodeStoreRefusedPerson):
+        return f"duo_user_{error.why}"
+    return "duo_unavailable"
 
 
 def network_of(ip):
@@ -55,9 +70,9 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         """
         if via not in BypassCode.Via.values:
             raise ValueError(f"Unknown way of issuing a bypass code: {via!r}")
-        plaintext = f"{secrets.randbelow(10**9):09d}"
-        # Hash before the transaction: it is the slow part and needs no lock.
-        code_hash = hash_code(plaintext)
+        # Before the transaction: a hash is slow, and Duo is a network away;
+        # neither needs a lock. Raises CodeStoreError when Duo makes none.
+        made = self._make(user, via=via, issued_by=issued_by, reason=reason)
         # The network the person got the code from is theirs: its first use
         # from there is no news (the issue e-mail told them). A code the
         # helpdesk issues has no such network: the address is the helpdesk's.
@@ -74,11 +89,12 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
             )
             code = self.create(
                 user=user,
-                code_hash=code_hash,
+                code_hash=made.code_hash,
+                remote_id=made.remote_id,
                 via=via,
                 issued_by=issued_by,
                 created_at=now,
-                expires_at=now + settings.BYPASS_CODE_LIFETIME,
+                expires_at=made.expires_at or now + settings.BYPASS_CODE_LIFETIME,
                 max_uses=settings.BYPASS_CODE_MAX_USES,
                 issued_ip=issued_ip,
             )
@@ -99,34 +115,58 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 reason=reason,
             )
         notify(user, "bypass_issued", code=code)
-        return code, plaintext
+        return code, made.plaintext
+
+    def _make(self, user, *, via, issued_by, reason):
+        try:
+            return code_store().make(
+                user, uses=settings.BYPASS_CODE_MAX_USES, lifetime=settings.BYPASS_CODE_LIFETIME
+            )
+        except CodeStoreError as error:
+            logger.warning("No bypass code for %s: %s", user.username, error.detail)
+            AuditEvent.objects.record(
+                AuditEvent.Action.BYPASS_ISSUE,
+                subject=user,
+                actor=issued_by or user,
+                outcome=store_failure(error),
+                via=via,
+                error=error.detail,
+                reason=reason,
+            )
+            raise
 
     def issue_with_card_check(self, user, token):
         """GET BYPASS CODE: one code for one fresh card check. Returns (code, plaintext) or None.
 
         The check is used up by one conditional UPDATE, so a replayed or
-        double-submitted GET BYPASS CODE cannot make a second code.
+        double-submitted GET BYPASS CODE cannot make a second code. If no
+        code can be made (Duo does not answer), the check is given back.
         """
-        with transaction.atomic():
-            # The person's row first, as in issue() and RescueCode.generate():
-            # one order of locks, so no deadlock on PostgreSQL.
-            get_user_model().objects.lock(user)
-            if not CardCheck.objects.use(user, token):
-                return None
+        if not CardCheck.objects.use(user, token):
+            return None
+        try:
             return self.issue(user, via=BypassCode.Via.CULINK)
+        except BaseException:
+            CardCheck.objects.give_back(user, token)
+            raise
 
     def issue_with_rescue_code(self, user, text):
         """SUBMIT on the rescue path. Returns (result, (code, plaintext) or None).
 
-        The bypass code is made in the transaction that spends the rescue
-        code, so a rescue code is never spent without a bypass code; the
-        rescue code's hash is checked before, outside any transaction.
+        The rescue code is spent first (its hash checked outside any
+        transaction, then one conditional UPDATE), then the bypass code is
+        made; if none can be made (Duo does not answer), the rescue code is
+        given back, so it is never spent without a bypass code.
         """
-        issued = []
-        result = RescueCode.objects.redeem(
-            user, text, on_use=lambda: issued.append(self.issue(user, via=BypassCode.Via.RESCUE))
-        )
-        return result, issued[0] if issued else None
+        spent = []
+        result = RescueCode.objects.redeem(user, text, on_use=spent.append)
+        if not spent:
+            return result, None
+        try:
+            return result, self.issue(user, via=BypassCode.Via.RESCUE)
+        except BaseException:
+            RescueCode.objects.give_back(spent[0])
+            raise
 
     def redeem(self, user, passcode):
         """Count one use of `user`'s code if `passcode` is it and it is live."""
@@ -146,6 +186,14 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         with neither a live bypass code nor an app: for anyone else, whatever
         they typed is a wrong passcode.
         """
+        store = code_store()
+        if store.remote:
+            # Duo account mode: Duo checks every passcode (its bypass codes, Duo
+            # Mobile, tokens); the portal's own apps are not offered.
+            method, action = "duo", AuditEvent.Action.DUO_PASSCODE
+            check = partial(self._check_with_store, store, user, passcode)
+            result = ProofLock.objects.attempt(user, ProofLock.Kind.PASSCODE, check, action=action)
+            return result, method
         typed = normalize(passcode, TOTP_PATTERN)
         if typed is not None:
             method, action = "totp", AuditEvent.Action.TOTP_USE
@@ -164,6 +212,25 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
             user, ProofLock.Kind.PASSCODE, check_either, action=action
         )
         return result, method
+
+    def _check_with_store(self, store, user, passcode):
+        typed = normalize(passcode, DUO_PASSCODE_PATTERN)
+        if typed is None:
+            return CheckResult(Reason.WRONG_CODE)
+        try:
+            accepted = store.check(user, typed)
+        except CodeStoreError as error:
+            # Not the person's failure: ProofLock.attempt counts nothing for it.
+            logger.warning("Duo did not check a passcode of %s: %s", user.username, error.detail)
+            AuditEvent.objects.record(
+                AuditEvent.Action.DUO_PASSCODE,
+                subject=user,
+                actor=user,
+                outcome=store_failure(error),
+                error=error.detail,
+            )
+            raise
+        return CheckResult(Reason.ACCEPTED if accepted else Reason.WRONG_CODE)
 
     def has_a_passcode(self, user):
         return (
@@ -251,8 +318,41 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         """The person's live code, to show its uses left and expiry (never the code)."""
         return self.live().filter(user=user).first()
 
+    def remote_state(self, code):
+        """What Duo reports of `code` (a RemoteState), or None when Duo no longer has it.
+
+        A code Duo no longer has (used up there, deleted by a Duo admin) is
+        marked revoked here too, so it is shown as gone from then on. Raises
+        CodeStoreError when Duo does not answer.
+        """
+        state = code_store().state(code)
+        if state is None:
+            self.filter(pk=code.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_reason=GONE
+            )
+        return state
+
     def revoke(self, user, *, by, reason):
-        """Revoke the person's live code; `by` is the person or a helpdesk user."""
+        """Revoke the person's live code; `by` is the person or a helpdesk user.
+
+        In Duo account mode the code is deleted in Duo first; if Duo does not
+        answer, CodeStoreError is raised and nothing changes.
+        """
+        live = self.live_for(user)
+        store = code_store()
+        if live is not None and store.remote:
+            try:
+                store.delete(live)
+            except CodeStoreError as error:
+                logger.warning("Duo did not delete a code of %s: %s", user.username, error.detail)
+                AuditEvent.objects.record(
+                    AuditEvent.Action.BYPASS_REVOKE,
+                    subject=user,
+                    actor=by,
+                    outcome=store_failure(error),
+                    error=error.detail,
+                )
+                raise
         now = timezone.now()
         with transaction.atomic():
             revoked = (
@@ -290,6 +390,10 @@ class CardCheckManager(models.Manager):
         """Use the check up: one conditional UPDATE, so only one request ever can."""
         return bool(self._fresh(user, token).update(used_at=timezone.now()))
 
+    def give_back(self, user, token):
+        """Make a used check usable again: no code was made with it."""
+        self.filter(user=user, token=token).update(used_at=None)
+
     def is_fresh(self, user, token):
         return self._fresh(user, token).exists()
 
@@ -320,7 +424,10 @@ class BypassCode(models.Model):
         related_name="bypass_codes",
         verbose_name=_("person"),
     )
-    code_hash = models.CharField(max_length=200, editable=False)
+    # The argon2id hash of a code the portal checks itself; empty for Duo's.
+    code_hash = models.CharField(max_length=200, editable=False, blank=True)
+    # Duo account mode: "<Duo user_id>/<bypass_code_id>"; Duo keeps the code itself.
+    remote_id = models.CharField(_("Duo bypass code"), max_length=80, blank=True, editable=False)
     via = models.CharField(_("issued via"), max_length=16, choices=Via.choices)
     issued_by = optional_person(_("issued by"))
     created_at = models.DateTimeField(_("issued at"), default=timezone.now)
@@ -370,6 +477,8 @@ class BypassCode(models.Model):
     @property
     def status(self):
         if self.revoked_at is not None:
+            if self.revoked_reason == GONE:
+                return _("no longer in Duo")
             return _("superseded") if self.revoked_reason == SUPERSEDED else _("revoked")
         if self.expires_at <= timezone.now():
             return _("expired")

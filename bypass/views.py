@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 
 from bypass.forms import CardCheckForm
 from bypass.models import BypassCode, CardCheck
+from bypass.stores import CodeStoreError, duo_account_mode
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorNameForm
 from duoportal.models import ProofLock
@@ -77,7 +78,12 @@ def card_issue(request):
     issued = None
     # A GET (a reload, a language switch, the back button) never shows a code.
     if request.method == "POST" and token == request.session.get(CHECK_TOKEN_KEY):
-        issued = BypassCode.objects.issue_with_card_check(request.user, token)
+        try:
+            issued = BypassCode.objects.issue_with_card_check(request.user, token)
+        except CodeStoreError as error:
+            # The card check was given back: GET BYPASS CODE works again.
+            messages.error(request, refusals.code_store(error))
+            return redirect("bypass:card_verified")
     if issued is None:
         messages.error(
             request, _("Your card check has expired or was used. Check your card again.")
@@ -97,7 +103,8 @@ def code_screen(request, code, plaintext, **extra):
             "groups": [plaintext[i : i + 3] for i in range(0, len(plaintext), 3)],
             "plaintext": plaintext,
             # A card check also allows a first authenticator app (see the sign-in issue).
-            "offer_authenticator": secondfactor.card_checked(request)
+            "offer_authenticator": not duo_account_mode()
+            and secondfactor.card_checked(request)
             and not request.user.authenticators.filter(confirmed=True).exists(),
             "name_form": AuthenticatorNameForm(),
             **extra,

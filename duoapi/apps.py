@@ -11,3 +11,6 @@ class DuoapiConfig(AppConfig):
 
     name = "duoapi"
     verbose_name = _("Duo API")
+
+    def ready(self):
+        from duoapi import checks  # noqa: F401 (registers the system checks)

@@ -142,6 +142,7 @@ class AuditEvent(models.Model):
         DUO_AUTHORIZE = "duo_authorize", _("application sent the person to the Universal Prompt")
         DUO_PROMPT = "duo_prompt", _("person answered the Universal Prompt")
         DUO_TOKEN = "duo_token", _("application fetched the Universal Prompt's answer")
+        DUO_PASSCODE = "duo_passcode", _("passcode checked by Duo (Duo account mode)")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)

@@ -10,6 +10,7 @@ counts toward the one passcode lock.
 from dataclasses import dataclass
 
 from bypass.models import BypassCode
+from bypass.stores import CodeStoreError
 from duoportal import refusals
 from duoportal.forms import PasscodeForm
 from duoportal.models import ProofLock
@@ -49,10 +50,15 @@ def passcode_prompt(request, person):
     prompt = PasscodePrompt(PasscodeForm(request.POST or None))
     if request.method == "POST" and prompt.form.is_valid():
         typed = prompt.form.cleaned_data["passcode"]
-        prompt.result, method = BypassCode.objects.check_passcode(person, typed)
-        if prompt.result:
-            prompt.method = method
-            return prompt
-        prompt.form.add_error("passcode", refusals.passcode(prompt.result))
+        try:
+            prompt.result, method = BypassCode.objects.check_passcode(person, typed)
+        except CodeStoreError as error:
+            # Duo did not answer: nothing was checked or counted.
+            prompt.form.add_error("passcode", refusals.code_store(error))
+        else:
+            if prompt.result:
+                prompt.method = method
+                return prompt
+            prompt.form.add_error("passcode", refusals.passcode(prompt.result))
     prompt.locked = refusals.lock_notice(person, ProofLock.Kind.PASSCODE)
     return prompt

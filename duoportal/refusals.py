@@ -79,6 +79,23 @@ def passcode(result):
     )
 
 
+def code_store(error):
+    """Duo made, checked or deleted nothing (bypass.stores.CodeStoreError): say what to do."""
+    contact = {"contact": settings.HELPDESK_CONTACT}
+    why = getattr(error, "why", None)
+    if why == "unknown":
+        return (
+            _(
+                "DUO has no account for you, so it cannot make you a bypass code. "
+                "Contact %(contact)s."
+            )
+            % contact
+        )
+    if why:
+        return _("Your DUO account is disabled or locked out. Contact %(contact)s.") % contact
+    return _("The DUO service is not answering, try again in a few minutes.")
+
+
 def card(result):
     contact = {"contact": settings.HELPDESK_CONTACT}
     if result.locked_until:

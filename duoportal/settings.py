@@ -322,6 +322,39 @@ DUO_UNKNOWN_USERS = env.str("DUO_UNKNOWN_USERS", default="enroll")
 if DUO_UNKNOWN_USERS not in ("enroll", "deny"):
     refuse("DUO_UNKNOWN_USERS", "must be enroll or deny.")
 
+# Duo account mode (docs/duo-account.md): with all six set, Duo makes, counts and
+# checks the bypass codes; with none, the portal does (standalone). A partial set
+# refuses to start: falling back to standalone would issue codes that every
+# Duo-protected application rejects.
+DUO_ACCOUNT_SETTINGS = (
+    "DUO_ADMIN_API_HOST",
+    "DUO_ADMIN_IKEY",
+    "DUO_ADMIN_SKEY",
+    "DUO_AUTH_API_HOST",
+    "DUO_AUTH_IKEY",
+    "DUO_AUTH_SKEY",
+)
+DUO_ACCOUNT = {name: env.str(name, default="").strip() for name in DUO_ACCOUNT_SETTINGS}
+_missing = [name for name, value in DUO_ACCOUNT.items() if not value]
+if _missing and len(_missing) < len(DUO_ACCOUNT):
+    refuse(
+        ", ".join(_missing),
+        "missing: Duo account mode needs all of " + ", ".join(DUO_ACCOUNT_SETTINGS) + ".",
+    )
+DUO_ACCOUNT_MODE = not _missing
+# Empty: duo_client's own pinned Duo certificate authorities (production).
+# A PEM file: a stand-in's certificate. HTTP: plain HTTP, development only.
+DUO_CA_CERTS = env.str("DUO_CA_CERTS", default="") or None
+if PRODUCTION and DUO_CA_CERTS == "HTTP":
+    refuse("DUO_CA_CERTS", "HTTP sends Duo's keys and codes in the clear: never in production.")
+# A person waits for these calls: each gives up after DUO_TIMEOUT_SECONDS, and
+# Duo's "429 slow down" is retried for at most DUO_MAX_BACKOFF_SECONDS of
+# back-off (duo_client alone would wait about a minute), so a page always
+# answers well within a worker's timeout.
+DUO_TIMEOUT_SECONDS = env.float("DUO_TIMEOUT_SECONDS", default=5)
+DUO_MAX_BACKOFF_SECONDS = env.int("DUO_MAX_BACKOFF_SECONDS", default=1)
+BYPASS_CODE_STORE = "duoapi.duostore.DuoStore" if DUO_ACCOUNT_MODE else "bypass.stores.LocalStore"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

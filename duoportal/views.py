@@ -13,7 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from bypass.models import BypassCode
-from duoportal import secondfactor
+from bypass.stores import CodeStoreError, duo_account_mode, standalone_only
+from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm
 from duoportal.models import AuditEvent, AuthenticatorDevice
 from duoportal.prompt import passcode_prompt
@@ -61,11 +62,15 @@ def verify_passcode(request):
 @second_factor_required
 def account(request):
     live_code = BypassCode.objects.live_for(request.user)
+    duo = _in_duo(live_code) if duo_account_mode() else None
+    if duo and duo["gone"]:
+        live_code = None
     return render(
         request,
         "duoportal/account.html",
         {
             "live_code": live_code,
+            "duo": duo,
             "code_uses": BypassCode.objects.uses_of(live_code) if live_code else [],
             "devices": request.user.authenticators.filter(confirmed=True).order_by("created_at"),
             "name_form": AuthenticatorNameForm(),
@@ -75,10 +80,28 @@ def account(request):
     )
 
 
+def _in_duo(code):
+    """What Duo reports of the person's live code, for My account in Duo account mode."""
+    if code is None:
+        return {"gone": False}
+    try:
+        state = BypassCode.objects.remote_state(code)
+    except CodeStoreError as error:
+        return {"gone": False, "error": refusals.code_store(error)}
+    return {"gone": state is None, "state": state}
+
+
 @second_factor_required
 @require_POST
 def bypass_revoke(request):
-    if BypassCode.objects.revoke(request.user, by=request.user, reason="revoked by the person"):
+    try:
+        revoked = BypassCode.objects.revoke(
+            request.user, by=request.user, reason="revoked by the person"
+        )
+    except CodeStoreError as error:
+        messages.error(request, refusals.code_store(error))
+        return redirect("portal:account")
+    if revoked:
         messages.success(request, _("Your bypass code was revoked. It no longer works."))
     else:
         messages.info(request, _("You have no live bypass code."))
@@ -100,6 +123,7 @@ def _check_enrolment(request):
     return redirect(secondfactor.prompt_url(reverse("portal:account")))
 
 
+@standalone_only
 @login_required
 @require_POST
 def authenticator_add(request):
@@ -114,6 +138,7 @@ def authenticator_add(request):
 
 
 # The page shows the secret (as text and as a QR code): never stored by a browser or proxy.
+@standalone_only
 @never_cache
 @login_required
 def authenticator_confirm(request, pk):
@@ -148,6 +173,7 @@ def segno_svg(uri):
     return segno.make(uri, error="m").svg_inline(scale=5, dark="#1b1b1f", title=_("QR code"))
 
 
+@standalone_only
 @second_factor_required
 @require_POST
 def authenticator_remove(request, pk):

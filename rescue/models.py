@@ -68,9 +68,8 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
     def redeem(self, user, text, *, on_use=None):
         """Use up one of `user`'s rescue codes if `text` is one of them and unused.
 
-        `on_use()`, if given, runs in the transaction that uses the code up:
-        what it makes (a bypass code) exists exactly when the code is spent.
-        The hash is checked before that transaction, in none.
+        `on_use(code)`, if given, runs in the transaction that uses the code
+        up. The hash is checked before that transaction, in none.
         """
         return ProofLock.objects.attempt(
             user,
@@ -108,13 +107,20 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
             get_user_model().objects.lock(user)
             used = self.filter(pk=code.pk).unused().update(used_at=timezone.now())
             if used and on_use:
-                on_use()
+                on_use(code)
         if used:
             return CheckResult(Reason.ACCEPTED, uses_left=self.unused_count(user))
         code.refresh_from_db(fields=["used_at", "voided_at"])
         if code.voided_at is not None:
             return CheckResult(Reason.REVOKED)
         return CheckResult(Reason.USED_UP)
+
+    def give_back(self, code):
+        """Make a spent code usable again: what it was spent for could not be made.
+
+        Not if a new set voided it meanwhile: then it stays void.
+        """
+        self.filter(pk=code.pk).update(used_at=None)
 
     def unused_count(self, user):
         return self.filter(user=user).unused().count()

@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from bypass.models import BypassCode
+from bypass.stores import CodeStoreError
 from bypass.views import code_screen
 from duoportal import refusals
 from duoportal.models import ProofLock
@@ -21,12 +22,17 @@ def start(request):
 def submit(request):
     form = RescueCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result, issued = BypassCode.objects.issue_with_rescue_code(
-            request.user, form.cleaned_data["code"]
-        )
-        if issued:
-            return code_screen(request, *issued, rescue_codes_left=result.uses_left)
-        form.add_error("code", refusals.rescue(result))
+        try:
+            result, issued = BypassCode.objects.issue_with_rescue_code(
+                request.user, form.cleaned_data["code"]
+            )
+        except CodeStoreError as error:
+            # The rescue code was given back: the same code works on the next SUBMIT.
+            form.add_error("code", refusals.code_store(error))
+        else:
+            if issued:
+                return code_screen(request, *issued, rescue_codes_left=result.uses_left)
+            form.add_error("code", refusals.rescue(result))
     locked = refusals.lock_notice(request.user, ProofLock.Kind.RESCUE)
     return render(request, "rescue/submit.html", {"form": form, "locked": locked})
 

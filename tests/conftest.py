@@ -223,3 +223,28 @@ def normal_devduo(devduo):
     """The stand-in answering normally again after the test, whatever it was told."""
     yield devduo
     devduo.control(fail="", seconds=0, clock_offset=0)
+
+
+@pytest.fixture(scope="session")
+def devduo_https(tmp_path_factory):
+    """The stand-in served over HTTPS by gunicorn, as Duo's cloud is, for the portal to call."""
+    from tests.gunicorn import self_signed
+
+    workdir = tmp_path_factory.mktemp("devduo-https")
+    with DevDuo(workdir).setup().over_https(self_signed(workdir)) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def duo_account(settings, devduo_https):
+    """The portal in Duo account mode, calling the stand-in over HTTPS: the stand-in.
+
+    The person-facing waits are short, so a test of a slow Duo takes seconds.
+    """
+    settings.DUO_ACCOUNT = devduo_https.account_settings()
+    settings.DUO_CA_CERTS = str(devduo_https.certificate)
+    settings.BYPASS_CODE_STORE = "duoapi.duostore.DuoStore"
+    settings.DUO_ACCOUNT_MODE = True
+    settings.DUO_TIMEOUT_SECONDS = 2
+    yield devduo_https
+    devduo_https.control(fail="", seconds=0, clock_offset=0)

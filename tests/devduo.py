@@ -1,6 +1,7 @@
 """The development stand-in for Duo, run for real in a subprocess, and duo_client pointed at it."""
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import duo_client
@@ -33,14 +34,56 @@ class DevDuo(DevSite):
         self.django("devduo_setup", "-", input=json.dumps(list(PEOPLE.values())))
         return self
 
+    # The certificate to trust when it serves HTTPS (over_https); None over HTTP.
+    certificate = None
+
+    @contextmanager
+    def over_https(self, certificate):
+        """Serve it with gunicorn over TLS with `certificate` (cert, key paths); yields self."""
+        from tests.gunicorn import gunicorn
+
+        with gunicorn(
+            "unused://", workers=1, threads=4, certificate=certificate,
+            app="duoapi.devduo.wsgi", env=self.env,
+        ) as url:  # fmt: skip
+            self.url, self.certificate = url, certificate[0]
+            self.port = int(url.rsplit(":", 1)[1])
+            yield self
+
+    def account_settings(self):
+        """The portal's DUO_ACCOUNT setting for this stand-in: its two integrations."""
+        host = f"localhost:{self.port}"
+        return {
+            "DUO_ADMIN_API_HOST": host,
+            "DUO_ADMIN_IKEY": ADMIN_IKEY,
+            "DUO_ADMIN_SKEY": ADMIN_SKEY,
+            "DUO_AUTH_API_HOST": host,
+            "DUO_AUTH_IKEY": AUTH_IKEY,
+            "DUO_AUTH_SKEY": AUTH_SKEY,
+        }
+
     def control(self, **changes):
         """Set how the stand-in behaves: fail ("", "slow", "500", "429"), seconds, clock_offset."""
-        answer = requests.post(self.url + "/devduo/control", json=changes, timeout=10)
+        answer = requests.post(
+            self.url + "/devduo/control",
+            json=changes,
+            timeout=10,
+            verify=str(self.certificate) if self.certificate else True,
+        )
         answer.raise_for_status()
         return answer.json()
 
+    def set_status(self, username, status):
+        """Make a Duo user "active", "disabled" or "locked out", as a Duo admin would."""
+        self.django(
+            "shell",
+            "-c",
+            "from duoapi.devduo.models import DuoUser;"
+            f"DuoUser.objects.filter(username={username!r}).update(status={status!r})",
+        )
+
     def admin(self, skey=ADMIN_SKEY, ikey=ADMIN_IKEY, **options):
-        options.setdefault("ca_certs", "HTTP")
+        options.setdefault("ca_certs", str(self.certificate) if self.certificate else "HTTP")
         return duo_client.Admin(ikey, skey, "localhost", port=self.port, **options)
 
     def auth(self, skey=AUTH_SKEY, ikey=AUTH_IKEY, **options):

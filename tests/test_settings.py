@@ -186,3 +186,52 @@ def test_it_makes_superusers_without_a_usable_password(tmp_path):
         DATABASE_URL=database,
     )
     assert result.stdout.strip() == "False"
+
+
+DUO_ACCOUNT = {
+    "DUO_ADMIN_API_HOST": "api-1234abcd.duosecurity.com",
+    "DUO_ADMIN_IKEY": "DIADMIN0000000000000",
+    "DUO_ADMIN_SKEY": "a" * 40,
+    "DUO_AUTH_API_HOST": "api-1234abcd.duosecurity.com",
+    "DUO_AUTH_IKEY": "DIAUTH00000000000000",
+    "DUO_AUTH_SKEY": "b" * 40,
+}
+STORE = "from django.conf import settings as s; print(s.BYPASS_CODE_STORE)"
+
+
+def test_all_six_duo_settings_run_the_portal_in_duo_account_mode():
+    assert run("shell", "--no-imports", "-c", STORE, **DUO_ACCOUNT).stdout.split() == [
+        "duoapi.duostore.DuoStore"
+    ]
+    assert run("shell", "--no-imports", "-c", STORE).stdout.split() == ["bypass.stores.LocalStore"]
+
+
+@pytest.mark.parametrize("given", [{"DUO_ADMIN_IKEY"}, set(DUO_ACCOUNT) - {"DUO_AUTH_SKEY"}])
+def test_a_partial_set_of_duo_settings_refuses_to_start_naming_what_is_missing(given):
+    result = run("check", **{name: DUO_ACCOUNT[name] for name in given})
+
+    assert result.returncode != 0
+    missing = ", ".join(name for name in DUO_ACCOUNT if name not in given)
+    assert f"ImproperlyConfigured: {missing}: missing" in result.stderr
+
+
+def test_production_never_talks_to_duo_over_plain_http():
+    result = run("check", **PRODUCTION, **DUO_ACCOUNT, DUO_CA_CERTS="HTTP")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DUO_CA_CERTS:" in result.stderr
+
+
+def test_check_deploy_refuses_malformed_duo_settings(tmp_path):
+    wrong = {
+        "DUO_ADMIN_API_HOST": "https://api-1234abcd.duosecurity.com/",
+        "DUO_AUTH_IKEY": "di-lowercase",
+        "DUO_ADMIN_SKEY": "short",
+        "DUO_CA_CERTS": str(tmp_path / "missing.pem"),
+    }
+    result = run("check", "--deploy", **PRODUCTION, **{**DUO_ACCOUNT, **wrong})
+
+    assert result.returncode != 0
+    for error in ("duoapi.E001", "duoapi.E002", "duoapi.E003", "duoapi.E004"):
+        assert error in result.stderr
+    # Django's own deployment warnings (HSTS...) are production's issue; none is Duo's.
+    assert "duoapi." not in run("check", "--deploy", **PRODUCTION, **DUO_ACCOUNT).stderr

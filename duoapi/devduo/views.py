@@ -218,7 +218,8 @@ def auth(request, params):
 @csrf_exempt
 def control(request):
     """GET: how the stand-in behaves. POST JSON {"fail": "", "slow", "500" or "429",
-    "seconds": N, "clock_offset": N}: change it (fields left out keep their value).
+    "seconds": N, "clock_offset": N, "next_code": "012345678"}: change it (fields
+    left out keep their value). `next_code` is the next code `count` makes, once.
 
     Unsigned on purpose: it is for tests on the loopback interface, and the
     stand-in never runs in production.
@@ -230,11 +231,19 @@ def control(request):
             state.fail = Control.Failure(changes.get("fail", state.fail))
             state.seconds = float(changes.get("seconds", state.seconds))
             state.clock_offset = int(changes.get("clock_offset", state.clock_offset))
+            state.next_code = str(changes.get("next_code", state.next_code))
+            if state.next_code and not re.fullmatch(r"[0-9]{9}", state.next_code):
+                raise ValueError("next_code")
         except (ValueError, TypeError, AttributeError):
             return fail(400, 40002, "Invalid request parameters", "control")
         state.save()
     elif request.method != "GET":
         return fail(405, 40501, "Method not allowed")
     return JsonResponse(
-        {"fail": state.fail, "seconds": state.seconds, "clock_offset": state.clock_offset}
+        {
+            "fail": state.fail,
+            "seconds": state.seconds,
+            "clock_offset": state.clock_offset,
+            "next_code": state.next_code,
+        }
     )

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from bypass.models import BypassCode
+from bypass.stores import CodeStoreError
 
 
 class Command(BaseCommand):
@@ -25,9 +26,12 @@ class Command(BaseCommand):
             raise CommandError(f"No person with username {username!r}.") from error
         if not person.is_active:
             raise CommandError(f"{person.username} is disabled: enable them in admin first.")
-        code, plaintext = BypassCode.objects.issue(
-            person, via=BypassCode.Via.HELPDESK, reason=reason
-        )
+        try:
+            code, plaintext = BypassCode.objects.issue(
+                person, via=BypassCode.Via.HELPDESK, reason=reason
+            )
+        except CodeStoreError as error:
+            raise CommandError(f"Duo made no code for {person.username}: {error.detail}") from error
         self.stdout.write(plaintext)
         self.stderr.write(
             f"Valid until {timezone.localtime(code.expires_at):%Y-%m-%d %H:%M %Z} "

@@ -23,6 +23,11 @@ class Command(BaseCommand):
         parser.add_argument("--admin-skey", default=settings.DEVDUO_ADMIN_SKEY)
         parser.add_argument("--auth-ikey", default=settings.DEVDUO_AUTH_IKEY)
         parser.add_argument("--auth-skey", default=settings.DEVDUO_AUTH_SKEY)
+        parser.add_argument(
+            "--portal-settings",
+            metavar="HOST:PORT",
+            help="print, as JSON, the portal's DUO_* settings for the stand-in at HOST:PORT",
+        )
 
     def handle(self, *args, people, **options):
         records = []
@@ -47,4 +52,18 @@ class Command(BaseCommand):
                     username=username,
                     defaults={"realname": record.get("display_name", ""), "email": username},
                 )
-        self.stdout.write(f"Development stand-in for Duo: {len(records)} Duo users.")
+        if options["portal_settings"]:
+            # What `DUO=dev make run` gives the portal: Duo account mode against this stand-in.
+            host = options["portal_settings"]
+            portal = {
+                "DUO_ADMIN_API_HOST": host,
+                "DUO_ADMIN_IKEY": options["admin_ikey"],
+                "DUO_ADMIN_SKEY": options["admin_skey"],
+                "DUO_AUTH_API_HOST": host,
+                "DUO_AUTH_IKEY": options["auth_ikey"],
+                "DUO_AUTH_SKEY": options["auth_skey"],
+                "DUO_CA_CERTS": "HTTP",
+            }
+            self.stdout.write(json.dumps(portal))
+        else:
+            self.stdout.write(f"Development stand-in for Duo: {len(records)} Duo users.")

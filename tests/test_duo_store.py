@@ -1,0 +1,216 @@
+"""Duo account mode in the models layer: Duo makes, counts and checks the codes.
+
+The portal's duo_client calls go over HTTPS to the development stand-in for
+Duo (duoapi/devduo/), served by gunicorn with a self-signed certificate for
+DNS:localhost that DUO_CA_CERTS names, as production trusts Duo's.
+"""
+
+import secrets
+import time
+
+import pytest
+
+from bypass.models import GONE, BypassCode, CardCheck
+from bypass.stores import CodeStoreRefusedPerson, CodeStoreUnavailable
+from duoportal.models import AuditEvent, ProofLock, User
+from duoportal.results import Reason
+from rescue.models import RescueCode
+from tests.devsite import free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ALICE = "alice@example.edu"
+
+
+def card_check(person):
+    return CardCheck.objects.create(user=person, token=secrets.token_urlsafe(24)).token
+
+
+def duo_codes(stand_in, username=ALICE):
+    """The user's codes as Duo's Admin API lists them (never the codes themselves)."""
+    admin = stand_in.admin()
+    [user] = admin.get_users_by_name(username)
+    return list(admin.get_user_bypass_codes(user["user_id"]))
+
+
+def test_the_card_path_makes_one_duo_code_of_20_uses_and_12_hours(duo_account, alice):
+    admin = duo_account.admin()
+    [user] = admin.get_users_by_name(ALICE)
+    admin.add_user_bypass_codes(user["user_id"], count=3, preserve_existing=False)
+
+    code, plaintext = BypassCode.objects.issue_with_card_check(alice, card_check(alice))
+
+    [made] = duo_codes(duo_account)
+    assert (made["reuse_count"], made["expiration"] - made["created"]) == (20, 12 * 3600)
+    assert code.remote_id == f"{user['user_id']}/{made['bypass_code_id']}"
+    assert (code.max_uses, int(code.expires_at.timestamp())) == (20, made["expiration"])
+    assert len(plaintext) == 9 and plaintext.isdigit()
+    # Duo keeps the code: not even its hash is stored here.
+    assert code.code_hash == ""
+
+
+def test_the_rescue_path_makes_one_duo_code_and_spends_the_rescue_code(duo_account, alice):
+    [first, second, *_] = RescueCode.objects.generate(alice)
+
+    result, (code, _) = BypassCode.objects.issue_with_rescue_code(alice, first)
+
+    assert result.accepted and code.via == "rescue"
+    assert len(duo_codes(duo_account)) == 1
+    assert not BypassCode.objects.issue_with_rescue_code(alice, first)[0]
+    assert BypassCode.objects.issue_with_rescue_code(alice, second)[0]
+
+
+def test_a_new_code_replaces_the_earlier_one_in_duo_and_here(duo_account, alice):
+    old, old_plaintext = BypassCode.objects.issue(alice, via="culink")
+    new, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    [made] = duo_codes(duo_account)
+    assert new.remote_id.endswith(made["bypass_code_id"])
+    old.refresh_from_db()
+    assert old.revoked_at is not None
+    assert BypassCode.objects.check_passcode(alice, old_plaintext)[0].reason == Reason.WRONG_CODE
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def test_a_code_with_a_leading_zero_keeps_it(duo_account, alice):
+    duo_account.control(next_code="012345678")
+
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    assert plaintext == "012345678"
+    assert BypassCode.objects.check_passcode(alice, "012 345 678")[0]
+
+
+def test_the_portals_prompt_asks_duo_and_the_21st_use_is_refused(duo_account, alice):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    results = [BypassCode.objects.check_passcode(alice, plaintext) for _ in range(21)]
+
+    assert [method for _, method in results] == ["duo"] * 21
+    assert all(result for result, _ in results[:20])
+    assert results[20][0].reason == Reason.WRONG_CODE
+    events = AuditEvent.objects.filter(action="duo_passcode")
+    assert [e.outcome for e in events.order_by("pk")][-2:] == ["accepted", "wrong_code"]
+
+
+def test_a_wrong_passcode_is_refused_and_counted_toward_the_lock(duo_account, alice):
+    BypassCode.objects.issue(alice, via="culink")
+
+    result, _ = BypassCode.objects.check_passcode(alice, "000000000")
+
+    assert (result.reason, result.tries_left) == (Reason.WRONG_CODE, 9)
+
+
+def test_it_reads_the_state_from_duo_and_revokes_there(duo_account, alice):
+    code, plaintext = BypassCode.objects.issue(alice, via="culink")
+    BypassCode.objects.check_passcode(alice, plaintext)
+
+    state = BypassCode.objects.remote_state(code)
+
+    assert state.reuse_count == 19  # The stand-in counts down; Duo does not document which.
+    assert int(state.expires_at.timestamp()) == int(code.expires_at.timestamp())
+    assert BypassCode.objects.revoke(alice, by=alice, reason="lost it")
+    assert duo_codes(duo_account) == []
+    assert not BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def test_a_code_duo_no_longer_has_is_shown_as_gone(duo_account, alice):
+    code, _ = BypassCode.objects.issue(alice, via="culink")
+    duo_account.admin().delete_bypass_code_by_id(code.remote_id.split("/")[1])
+
+    assert BypassCode.objects.remote_state(code) is None
+
+    code.refresh_from_db()
+    assert (code.revoked_reason, code.status) == (GONE, "no longer in Duo")
+    assert BypassCode.objects.live_for(alice) is None
+
+
+@pytest.fixture(params=["down", "slow", "500", "429", "wrong key"])
+def duo_failing(request, duo_account, settings):
+    """Duo unreachable, slower than the portal waits, answering 500, 429, or an error.
+
+    Yields a function that makes Duo answer again.
+    """
+    account = settings.DUO_ACCOUNT
+    if request.param == "down":
+        closed = f"localhost:{free_port()}"
+        hosts = {"DUO_ADMIN_API_HOST": closed, "DUO_AUTH_API_HOST": closed}
+        settings.DUO_ACCOUNT = {**account, **hosts}
+    elif request.param == "slow":
+        duo_account.control(fail="slow", seconds=settings.DUO_TIMEOUT_SECONDS + 1)
+    elif request.param == "wrong key":
+        settings.DUO_ACCOUNT = {**account, "DUO_ADMIN_SKEY": "x" * 40, "DUO_AUTH_SKEY": "x" * 40}
+    else:
+        duo_account.control(fail=request.param)
+
+    def recover():
+        settings.DUO_ACCOUNT = account
+        duo_account.control(fail="", seconds=0)
+
+    return recover
+
+
+def test_when_duo_fails_the_card_check_is_given_back(duo_failing, duo_account, alice):
+    token = card_check(alice)
+    started = time.monotonic()
+
+    with pytest.raises(CodeStoreUnavailable):
+        BypassCode.objects.issue_with_card_check(alice, token)
+
+    # 429: duo_client's back-off is capped, so a person waits seconds, not a minute.
+    assert time.monotonic() - started < 10
+    assert not BypassCode.objects.filter(user=alice).exists()
+    assert CardCheck.objects.is_fresh(alice, token)
+    event = AuditEvent.objects.get(action="bypass_issue")
+    assert event.outcome == "duo_unavailable"
+    assert "x" * 40 not in str(event.detail) and "secret" not in str(event.detail)
+    duo_failing()
+    assert BypassCode.objects.issue_with_card_check(alice, token)
+
+
+def test_when_duo_fails_the_rescue_code_is_given_back(duo_failing, duo_account, alice):
+    [rescue, *rest] = RescueCode.objects.generate(alice)
+
+    with pytest.raises(CodeStoreUnavailable):
+        BypassCode.objects.issue_with_rescue_code(alice, rescue)
+
+    assert RescueCode.objects.unused_count(alice) == 1 + len(rest)
+    assert not BypassCode.objects.filter(user=alice).exists()
+    duo_failing()
+    assert BypassCode.objects.issue_with_rescue_code(alice, rescue)[1]
+
+
+def test_when_duo_fails_a_passcode_is_neither_checked_nor_counted(duo_failing, alice):
+    with pytest.raises(CodeStoreUnavailable):
+        BypassCode.objects.check_passcode(alice, "123456789")
+
+    lock = ProofLock.objects.get(user=alice, kind="passcode")
+    assert (lock.failures, lock.in_flight) == (0, 0)
+    assert AuditEvent.objects.get(action="duo_passcode").outcome == "duo_unavailable"
+
+
+def test_a_person_duo_does_not_know_gets_no_code(duo_account, db):
+    zoe = User.objects.create_user("zoe@example.edu")
+    token = card_check(zoe)
+
+    with pytest.raises(CodeStoreRefusedPerson) as refused:
+        BypassCode.objects.issue_with_card_check(zoe, token)
+
+    assert refused.value.why == "unknown"
+    assert CardCheck.objects.is_fresh(zoe, token)
+    assert AuditEvent.objects.get(action="bypass_issue").outcome == "duo_user_unknown"
+
+
+@pytest.mark.parametrize(
+    ("status", "why"), [("locked out", "locked_out"), ("disabled", "disabled")]
+)
+def test_a_person_locked_out_or_disabled_in_duo_gets_no_code(duo_account, bob, status, why):
+    duo_account.set_status(bob.username, status)
+    try:
+        with pytest.raises(CodeStoreRefusedPerson) as refused:
+            BypassCode.objects.issue(bob, via="culink")
+    finally:
+        duo_account.set_status(bob.username, "active")
+
+    assert refused.value.why == why
+    assert not BypassCode.objects.filter(user=bob).exists()
