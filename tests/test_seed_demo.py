@@ -51,6 +51,17 @@ def test_it_gives_nobody_a_password_on_the_portal(capsys):
     assert not any(person.has_usable_password() for person in User.objects.all())
 
 
+def test_seeding_again_signs_nobody_out(capsys, client):
+    seed_json(capsys)
+    client.force_login(User.objects.get(username="alice@example.edu"))
+    assert client.get("/bypass-code/").status_code == 200
+
+    seed_json(capsys)
+
+    # `make devduo` seeds again while `make run` serves: the session still holds.
+    assert client.get("/bypass-code/").status_code == 200
+
+
 def test_it_refuses_to_run_in_production(settings):
     settings.DEVELOPMENT_MODE = False
     with pytest.raises(CommandError, match="only runs in development"):

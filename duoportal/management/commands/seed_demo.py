@@ -99,10 +99,9 @@ def seed_person(person):
             "is_active": True,
         },
     )
-    # Nobody has a password on the portal: everyone, helpdesk included, signs
-    # in through Microsoft 365 (in development, its stand-in).
-    user.set_unusable_password()
-    user.save()
+    # Nobody has a password on the portal (User.save sees to it): everyone,
+    # helpdesk included, signs in through Microsoft 365 (in development, its
+    # stand-in). A new unusable password would sign them out of every browser.
     if helpdesk:
         user.groups.add(Group.objects.get_or_create(name=HELPDESK_GROUP)[0])
     CULinkCard.objects.update_or_create(
