@@ -4,6 +4,7 @@ import ipaddress
 import logging
 import re
 import secrets
+from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -39,11 +40,33 @@ GONE = "no longer in Duo"
 logger = logging.getLogger(__name__)
 
 
-def store_failure(error):
+def _store_failure(error):
     """The audit trail's outcome for a code store that did not do what was asked."""
     if isinstance(error, CodeStoreRefusedPerson):
         return f"duo_user_{error.why}"
     return "duo_unavailable"
+
+
+@contextmanager
+def reported(action, user, *, actor, **detail):
+    """Within: a call to the code store. If it fails, log and audit why, then re-raise.
+
+    Why is the error's `detail`: the call, Duo's status and error code, never a
+    key or a code. Nothing changed, so the views only say "try again".
+    """
+    try:
+        yield
+    except CodeStoreError as error:
+        logger.warning("Duo did not do %s for %s: %s", action, user.username, error.detail)
+        AuditEvent.objects.record(
+            action,
+            subject=user,
+            actor=actor,
+            outcome=_store_failure(error),
+            error=error.detail,
+            **detail,
+        )
+        raise
 
 
 def network_of(ip):
@@ -118,22 +141,11 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         return code, made.plaintext
 
     def _make(self, user, *, via, issued_by, reason):
-        try:
+        issue = AuditEvent.Action.BYPASS_ISSUE
+        with reported(issue, user, actor=issued_by or user, via=via, reason=reason):
             return code_store().make(
                 user, uses=settings.BYPASS_CODE_MAX_USES, lifetime=settings.BYPASS_CODE_LIFETIME
             )
-        except CodeStoreError as error:
-            logger.warning("No bypass code for %s: %s", user.username, error.detail)
-            AuditEvent.objects.record(
-                AuditEvent.Action.BYPASS_ISSUE,
-                subject=user,
-                actor=issued_by or user,
-                outcome=store_failure(error),
-                via=via,
-                error=error.detail,
-                reason=reason,
-            )
-            raise
 
     def issue_with_card_check(self, user, token):
         """GET BYPASS CODE: one code for one fresh card check. Returns (code, plaintext) or None.
@@ -217,19 +229,9 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         typed = normalize(passcode, DUO_PASSCODE_PATTERN)
         if typed is None:
             return CheckResult(Reason.WRONG_CODE)
-        try:
+        # A failure is not the person's: ProofLock.attempt counts nothing for it.
+        with reported(AuditEvent.Action.DUO_PASSCODE, user, actor=user):
             accepted = store.check(user, typed)
-        except CodeStoreError as error:
-            # Not the person's failure: ProofLock.attempt counts nothing for it.
-            logger.warning("Duo did not check a passcode of %s: %s", user.username, error.detail)
-            AuditEvent.objects.record(
-                AuditEvent.Action.DUO_PASSCODE,
-                subject=user,
-                actor=user,
-                outcome=store_failure(error),
-                error=error.detail,
-            )
-            raise
         return CheckResult(Reason.ACCEPTED if accepted else Reason.WRONG_CODE)
 
     def has_a_passcode(self, user):
@@ -341,18 +343,8 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         live = self.live_for(user)
         store = code_store()
         if live is not None and store.remote:
-            try:
+            with reported(AuditEvent.Action.BYPASS_REVOKE, user, actor=by):
                 store.delete(live)
-            except CodeStoreError as error:
-                logger.warning("Duo did not delete a code of %s: %s", user.username, error.detail)
-                AuditEvent.objects.record(
-                    AuditEvent.Action.BYPASS_REVOKE,
-                    subject=user,
-                    actor=by,
-                    outcome=store_failure(error),
-                    error=error.detail,
-                )
-                raise
         now = timezone.now()
         with transaction.atomic():
             revoked = (

@@ -30,12 +30,15 @@ NOT_FOUND = 40401
 BAD_PARAMETERS = 40002
 
 
-def _client(kind, host, ikey, skey):
+def _client(kind, application):
+    """A duo_client `kind` (Admin or Auth) for the DUO_<application>_* settings."""
+    account = settings.DUO_ACCOUNT
+    host = account[f"DUO_{application}_API_HOST"]
     # "localhost:8443" is a host and a port to us, but duo_client wants them apart.
     name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
     client = kind(
-        ikey,
-        skey,
+        account[f"DUO_{application}_IKEY"],
+        account[f"DUO_{application}_SKEY"],
         name,
         port=int(port) if port else None,
         ca_certs=settings.DUO_CA_CERTS,
@@ -83,22 +86,10 @@ class DuoStore:
     remote = True
 
     def _admin(self):
-        account = settings.DUO_ACCOUNT
-        return _client(
-            duo_client.Admin,
-            account["DUO_ADMIN_API_HOST"],
-            account["DUO_ADMIN_IKEY"],
-            account["DUO_ADMIN_SKEY"],
-        )
+        return _client(duo_client.Admin, "ADMIN")
 
     def _auth(self):
-        account = settings.DUO_ACCOUNT
-        return _client(
-            duo_client.Auth,
-            account["DUO_AUTH_API_HOST"],
-            account["DUO_AUTH_IKEY"],
-            account["DUO_AUTH_SKEY"],
-        )
+        return _client(duo_client.Auth, "AUTH")
 
     def _duo_user(self, admin, person):
         users = _call("get_users_by_name", admin.get_users_by_name, username_for(person))
