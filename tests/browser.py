@@ -39,6 +39,17 @@ def sign_in(page, portal_url, username, password):
     page.locator("button[type=submit]").click()
 
 
+def pass_card_check(page, portal_url, username, password, serial):
+    """Guide section 2.1 up to step iv: sign in, BYPASS CODE, the card path, VERIFY."""
+    sign_in(page, portal_url, username, password)
+    page.get_by_role("link", name="BYPASS CODE", exact=True).click()
+    page.get_by_role("link", name="I HAVE A VALID CU LINK CARD ON HAND").click()
+    page.get_by_role("link", name="START").click()
+    page.get_by_label("CU Link Serial Number").fill(serial)
+    page.get_by_label("I'm not a robot", exact=False).check()
+    page.get_by_role("button", name="VERIFY").click()
+
+
 def tab_to(page, locator, limit=60):
     """Move focus with the Tab key alone until `locator` has it."""
     for _ in range(limit):

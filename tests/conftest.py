@@ -106,6 +106,17 @@ def pass_prompt(client, person):
     return client
 
 
+def pass_card_check(client, person, serial="51002345"):
+    """Sign `person` in and pass the card check with their card `serial`: the client."""
+    from duoportal.models import CULinkCard
+
+    client.force_login(person)
+    CULinkCard.objects.create(user=person, serial=serial)
+    response = client.post("/bypass-code/card/check/", {"serial": serial, "robot": "on"})
+    assert response["Location"] == "/bypass-code/card/verified/"
+    return client
+
+
 @contextmanager
 def asking_from(ip, application=""):
     """As the portal's own pages (no application) or the Duo API (an integration's name) ask."""

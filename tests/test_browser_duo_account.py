@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from duoportal.models import CULinkCard, User
-from tests.browser import Screens, screenshot_dir, sign_in
+from tests.browser import Screens, pass_card_check, screenshot_dir
 from tests.idp import PEOPLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,14 +21,7 @@ def test_the_card_path_with_duo_making_the_code(portal, duo_account, phone, tmp_
     alice = User.objects.create_user(ALICE)
     CULinkCard.objects.create(user=alice, serial=PEOPLE[ALICE]["card_serial"])
     screens = Screens(phone, screenshot_dir(tmp_path), "duo-account-en")
-    sign_in(phone, portal, ALICE, PEOPLE[ALICE]["password"])
-
-    phone.get_by_role("link", name="BYPASS CODE", exact=True).click()
-    phone.get_by_role("link", name="I HAVE A VALID CU LINK CARD ON HAND").click()
-    phone.get_by_role("link", name="START").click()
-    phone.get_by_label("CU Link Serial Number").fill(PEOPLE[ALICE]["card_serial"])
-    phone.get_by_label("I'm not a robot", exact=False).check()
-    phone.get_by_role("button", name="VERIFY").click()
+    pass_card_check(phone, portal, ALICE, PEOPLE[ALICE]["password"], PEOPLE[ALICE]["card_serial"])
 
     # Duo does not answer: the page says so, and GET BYPASS CODE is still there.
     duo_account.control(fail="500")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from duoportal.models import CULinkCard, ProofLock, User
-from tests.browser import PHONE, Screens, screenshot_dir, sign_in
+from tests.browser import PHONE, Screens, pass_card_check, screenshot_dir
 from tests.idp import PEOPLE
 from tests.universal import application_callback, universal_client
 
@@ -66,13 +66,8 @@ def returned(callback):
 
 def get_a_bypass_code(page, portal):
     """Guide section 2.1 on the portal: sign in, the card path, GET BYPASS CODE."""
-    sign_in(page, portal, ALICE, PEOPLE[ALICE]["password"])
-    page.get_by_role("link", name="BYPASS CODE", exact=True).click()
-    page.get_by_role("link", name="I HAVE A VALID CU LINK CARD ON HAND").click()
-    page.get_by_role("link", name="START").click()
-    page.get_by_label("CU Link Serial Number").fill(PEOPLE[ALICE]["card_serial"])
-    page.get_by_label("I'm not a robot", exact=False).check()
-    page.get_by_role("button", name="VERIFY").click()
+    person = PEOPLE[ALICE]
+    pass_card_check(page, portal, ALICE, person["password"], person["card_serial"])
     page.get_by_role("button", name="GET BYPASS CODE").click()
     return page.locator("#bypass-code").get_attribute("data-code")
 

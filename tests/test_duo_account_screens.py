@@ -3,9 +3,8 @@
 import pytest
 
 from bypass.models import BypassCode
-from duoportal.models import CULinkCard
 from rescue.models import RescueCode
-from tests.conftest import pass_prompt
+from tests.conftest import pass_card_check, pass_prompt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,11 +16,7 @@ NOT_ANSWERING = "The DUO service is not answering, try again in a few minutes."
 @pytest.fixture
 def checked(duo_account, client, alice):
     """Alice, signed in, whose card check just passed, in Duo account mode."""
-    client.force_login(alice)
-    CULinkCard.objects.create(user=alice, serial="51002345")
-    response = client.post("/bypass-code/card/check/", {"serial": "51002345", "robot": "on"})
-    assert response["Location"] == VERIFIED
-    return client
+    return pass_card_check(client, alice)
 
 
 def get_bypass_code(client):
@@ -65,10 +60,7 @@ def test_it_says_so_in_traditional_chinese(checked, duo_account):
 def test_a_person_duo_does_not_know_is_sent_to_the_helpdesk(duo_account, client, db):
     from duoportal.models import User
 
-    zoe = User.objects.create_user("zoe@example.edu")
-    client.force_login(zoe)
-    CULinkCard.objects.create(user=zoe, serial="51007777")
-    client.post("/bypass-code/card/check/", {"serial": "51007777", "robot": "on"})
+    pass_card_check(client, User.objects.create_user("zoe@example.edu"), serial="51007777")
 
     get_bypass_code(client)
 

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bypass.models import BypassCode, CardCheck
-from duoportal.models import CULinkCard
+from tests.conftest import pass_card_check
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +19,7 @@ ISSUE = "/bypass-code/card/code/"
 @pytest.fixture
 def checked(client, alice):
     """Alice, signed in, whose card check just passed."""
-    client.force_login(alice)
-    CULinkCard.objects.create(user=alice, serial="51002345")
-    response = client.post("/bypass-code/card/check/", {"serial": "51002345", "robot": "on"})
-    assert response["Location"] == VERIFIED
-    return client
+    return pass_card_check(client, alice)
 
 
 def token(client):
