@@ -30,6 +30,8 @@ class BypassCodeAdmin(PortalModelAdmin):
     fields = [
         "user",
         "via",
+        # Duo account mode: where Duo keeps the code (its uses are counted there).
+        "remote_id",
         "issued_by",
         "created_at",
         "issued_ip",

@@ -35,3 +35,22 @@ def test_it_refuses_a_disabled_person(alice):
     with pytest.raises(CommandError, match="is disabled"):
         call_command("issue_bypass_code", "alice@example.edu", "--reason", "x")
     assert not BypassCode.objects.exists()
+
+
+def test_in_duo_account_mode_duo_makes_the_code(duo_account, alice, capsys):
+    call_command("issue_bypass_code", "alice@example.edu", "--reason", "Phone in the lake")
+    plaintext = capsys.readouterr().out.strip()
+
+    code = BypassCode.objects.get(user=alice)
+    assert (code.via, code.code_hash) == ("helpdesk", "")
+    assert code.remote_id
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def test_it_says_when_duo_made_no_code(duo_account, alice):
+    duo_account.control(fail="500")
+
+    with pytest.raises(CommandError, match=r"Duo made no code for alice@example\.edu: .*HTTP 500"):
+        call_command("issue_bypass_code", "alice@example.edu", "--reason", "x")
+
+    assert not BypassCode.objects.exists()
