@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from duoportal import helpdesk
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
 
@@ -266,6 +267,13 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         raise Http404
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The helpdesk's one page per person: every fact and what is wrong, above the form.
+        person = self.get_object(request, object_id)
+        if person is not None:
+            extra_context = {**(extra_context or {}), "overview": helpdesk.overview(person)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_inlines(self, request, obj):
         # Cards once the person exists: adding asks only who they are.
         return self.inlines if obj else []
@@ -378,10 +386,40 @@ class ProofLockAdmin(PortalModelAdmin):
             )
 
 
+class SubjectFilter(SimpleListFilter):
+    """One person's trail (?subject=<id>), as the person's page links to it.
+
+    It lists no choices of its own (there may be a million people), only the
+    one chosen, so the changelist says whose trail it shows.
+    """
+
+    title = _("person")
+    parameter_name = "subject"
+
+    def lookups(self, request, model_admin):
+        # Admin applies only a filter that shows a choice: so there is always
+        # one while the parameter is given, even for nobody.
+        value = self.value()
+        if value is None:
+            return []
+        person = None
+        if value.isdigit() and len(value) <= 18:
+            person = User.objects.filter(pk=int(value)).first()
+        return [(value, person.username if person else _("nobody"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not (value.isdigit() and len(value) <= 18):
+            return queryset.none()
+        return queryset.filter(subject_id=int(value))
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(PortalModelAdmin):
     list_display = ["at", "action", "outcome", "subject_username", "actor_username", "ip"]
-    list_filter = ["action", "outcome"]
+    list_filter = ["action", "outcome", SubjectFilter]
     search_fields = ["subject_username", "actor_username", "ip"]
     date_hierarchy = "at"
 

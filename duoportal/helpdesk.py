@@ -1,0 +1,88 @@
+"""What the helpdesk sees of one person: every fact on one screen, and what is wrong.
+
+A student at the counter asks "why can't I get a code?". The person's page in
+admin answers from this summary: their cards, their bypass code's state
+(never the code or its hash), their rescue codes, their locks, their
+authenticator apps, the last audit events about them, and a diagnosis in a
+few plain words.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from bypass.models import BypassCode
+from duoportal.models import AuditEvent, CULinkCard, ProofLock
+from rescue.models import RescueCode
+
+RECENT_EVENTS = 20
+LOCK_WORDS = {
+    ProofLock.Kind.PASSCODE: gettext_noop("passcode locked until %(time)s"),
+    ProofLock.Kind.CARD: gettext_noop("card check locked until %(time)s"),
+    ProofLock.Kind.RESCUE: gettext_noop("rescue codes locked until %(time)s"),
+}
+
+
+@dataclass
+class Overview:
+    person: object
+    cards: list
+    # The newest code, live or not: its state is what the person meets.
+    code: BypassCode | None
+    rescue_codes_left: int
+    rescue_codes_made_at: object
+    locks: list
+    devices: list
+    events: list
+    diagnosis: list = field(default_factory=list)
+
+
+def overview(person):
+    cards = list(person.cards.order_by("status", "-created_at"))
+    code = BypassCode.objects.filter(user=person).order_by("-created_at", "-pk").first()
+    newest_rescue = person.rescue_codes.order_by("-created_at").first()
+    locks = list(person.proof_locks.order_by("kind"))
+    summary = Overview(
+        person=person,
+        cards=cards,
+        code=code,
+        rescue_codes_left=RescueCode.objects.unused_count(person),
+        rescue_codes_made_at=newest_rescue.created_at if newest_rescue else None,
+        locks=locks,
+        devices=list(person.authenticators.filter(confirmed=True).order_by("created_at")),
+        events=list(AuditEvent.objects.filter(subject=person)[:RECENT_EVENTS]),
+    )
+    summary.diagnosis = diagnose(summary)
+    return summary
+
+
+def diagnose(summary):
+    """What stops the person, in the helpdesk's words; empty when nothing does."""
+    lines = []
+    if not summary.person.is_active:
+        lines.append(_("disabled"))
+    lines += _card_problems(summary.cards)
+    now = timezone.now()
+    for lock in summary.locks:
+        if lock.locked_until and lock.locked_until > now:
+            time = formats.time_format(timezone.localtime(lock.locked_until), "H:i")
+            lines.append(_(LOCK_WORDS[lock.kind]) % {"time": time})
+    if summary.rescue_codes_made_at and not summary.rescue_codes_left:
+        lines.append(_("rescue codes all used"))
+    return lines
+
+
+def _card_problems(cards):
+    active = [card for card in cards if card.status == CULinkCard.Status.ACTIVE]
+    if not cards:
+        return [_("no card on record")]
+    if not active:
+        if any(card.status == CULinkCard.Status.LOST for card in cards):
+            return [_("card reported lost")]
+        return [_("card revoked")]
+    card = active[0]
+    if card.expires_on and card.expires_on < timezone.localdate():
+        return [_("card expired on %(date)s") % {"date": card.expires_on.isoformat()}]
+    return []

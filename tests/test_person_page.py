@@ -1,0 +1,56 @@
+"""The person's page in admin: what the helpdesk reads about one person, on one screen."""
+
+import pytest
+
+from bypass.models import BypassCode
+from duoportal.models import AuditEvent, CULinkCard, ProofLock
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_the_person_at_a_glance_without_secrets(helpdesk, alice):
+    card = CULinkCard.objects.create(user=alice, serial="51002345", status="lost")
+    code, plaintext = BypassCode.objects.issue(alice, via="culink")
+    for _ in range(3):
+        BypassCode.objects.redeem(alice, "000000000")
+
+    text = helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+
+    assert "At a glance" in text
+    assert '<p class="errornote diagnosis">card reported lost</p>' in text
+    assert f'href="/admin/duoportal/culinkcard/{card.pk}/change/"' in text and "…2345" in text
+    assert "issued" in text and "CU Link card" in text and "20 of 20 uses left" in text
+    assert "3 failures counted" in text
+    assert "bypass code used" in text  # its audit events
+    assert plaintext not in text and code.code_hash not in text
+
+
+def test_it_links_to_the_persons_whole_trail(helpdesk, alice, bob):
+    AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome="alice-only")
+    AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=bob, outcome="bob-only")
+
+    page = helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+    assert f'href="/admin/duoportal/auditevent/?subject={alice.pk}"' in page
+    trail = helpdesk.get(f"/admin/duoportal/auditevent/?subject={alice.pk}").text
+
+    assert '<td class="field-outcome">alice-only' in trail
+    assert '<td class="field-outcome">bob-only' not in trail
+
+
+@pytest.mark.parametrize("subject", ["x", "9" * 40, "-1"])
+def test_a_malformed_person_in_the_trails_filter_is_nobody(helpdesk, alice, subject):
+    AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome="alice-only")
+
+    response = helpdesk.get(f"/admin/duoportal/auditevent/?subject={subject}")
+
+    assert response.status_code == 200
+    assert '<td class="field-outcome">alice-only' not in response.text
+
+
+def test_it_says_when_nothing_stops_the_person(helpdesk, alice):
+    CULinkCard.objects.create(user=alice, serial="51002345")
+    ProofLock.objects.create(user=alice, kind="card", failures=2)
+
+    text = helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+
+    assert "Nothing on record stops this person from getting a bypass code." in text
