@@ -86,16 +86,25 @@ class BypassCodeQuerySet(models.QuerySet):
 
 
 class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
-    def issue(self, user, *, via, issued_by=None, reason=""):
+    def issue(self, user, *, via, issued_by=None, reason="", identity_check=""):
         """Make a new code for `user`, superseding the live one. Returns (code, plaintext).
 
         The plaintext exists only in the return value: show it once, never store it.
+        A code the helpdesk issues has HELPDESK_CODE_LIFETIME and _MAX_USES, and
+        the audit trail keeps how the helpdesk checked who they gave it to.
         """
         if via not in BypassCode.Via.values:
             raise ValueError(f"Unknown way of issuing a bypass code: {via!r}")
+        if via == BypassCode.Via.HELPDESK:
+            uses, lifetime = settings.HELPDESK_CODE_MAX_USES, settings.HELPDESK_CODE_LIFETIME
+        else:
+            uses, lifetime = settings.BYPASS_CODE_MAX_USES, settings.BYPASS_CODE_LIFETIME
         # Before the transaction: a hash is slow, and Duo is a network away;
         # neither needs a lock. Raises CodeStoreError when Duo makes none.
-        made = self._make(user, via=via, issued_by=issued_by, reason=reason)
+        with reported(
+            AuditEvent.Action.BYPASS_ISSUE, user, actor=issued_by or user, via=via, reason=reason
+        ):
+            made = code_store().make(user, uses=uses, lifetime=lifetime)
         # The network the person got the code from is theirs: its first use
         # from there is no news (the issue e-mail told them). A code the
         # helpdesk issues has no such network: the address is the helpdesk's.
@@ -117,8 +126,8 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 via=via,
                 issued_by=issued_by,
                 created_at=now,
-                expires_at=made.expires_at or now + settings.BYPASS_CODE_LIFETIME,
-                max_uses=settings.BYPASS_CODE_MAX_USES,
+                expires_at=made.expires_at or now + lifetime,
+                max_uses=uses,
                 issued_ip=issued_ip,
             )
             if superseded:
@@ -136,16 +145,10 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 code_id=code.pk,
                 expires_at=code.expires_at.isoformat(),
                 reason=reason,
+                **({"identity_check": identity_check} if identity_check else {}),
             )
         notify(user, "bypass_issued", code=code)
         return code, made.plaintext
-
-    def _make(self, user, *, via, issued_by, reason):
-        issue = AuditEvent.Action.BYPASS_ISSUE
-        with reported(issue, user, actor=issued_by or user, via=via, reason=reason):
-            return code_store().make(
-                user, uses=settings.BYPASS_CODE_MAX_USES, lifetime=settings.BYPASS_CODE_LIFETIME
-            )
 
     def issue_with_card_check(self, user, token):
         """GET BYPASS CODE: one code for one fresh card check. Returns (code, plaintext) or None.
@@ -360,6 +363,8 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                     outcome="revoked",
                     reason=reason,
                 )
+                if by != user:
+                    notify(user, "bypass_revoked", by=by)
         return bool(revoked)
 
 

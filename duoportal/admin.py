@@ -6,6 +6,7 @@ what it offers, and answers a malformed filter with a 400, never a 500.
 """
 
 import re
+from functools import partial
 
 from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
@@ -24,9 +25,10 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
 from django.db.models import Q
 from django.http import Http404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from duoportal import helpdesk
+from duoportal import helpdesk, helpdesk_views
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
 
@@ -267,11 +269,31 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
     def user_change_password(self, request, id, form_url=""):
         raise Http404
 
+    def get_urls(self):
+        actions = [
+            ("revoke-code", helpdesk_views.revoke_code, "revoke_code"),
+            ("unlock", helpdesk_views.unlock, "unlock"),
+            ("issue-code", helpdesk_views.issue_code, "issue_code"),
+        ]
+        own = [
+            path(
+                f"<path:object_id>/{route}/",
+                self.admin_site.admin_view(partial(view, self)),
+                name=f"duoportal_user_{name}",
+            )
+            for route, view, name in actions
+        ]
+        return own + super().get_urls()
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The helpdesk's one page per person: every fact and what is wrong, above the form.
         person = self.get_object(request, object_id)
         if person is not None:
-            extra_context = {**(extra_context or {}), "overview": helpdesk.overview(person)}
+            extra_context = {
+                **(extra_context or {}),
+                "overview": helpdesk.overview(person),
+                "helpdesk_actions": self.has_change_permission(request, person),
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_inlines(self, request, obj):

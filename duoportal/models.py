@@ -327,6 +327,8 @@ class ProofLockManager(models.Manager):
                 AuditEvent.objects.record(
                     AuditEvent.Action.PROOF_UNLOCK, subject=user, actor=by, outcome=kind, why=why
                 )
+                if by is not None and by != user:
+                    notify(user, "unlocked", kind=kind)
         return bool(changed)
 
 

@@ -17,6 +17,8 @@ SUBJECTS = {
     "bypass_new_network": _("Your bypass code was used from a new network"),
     "rescue_generated": _("New rescue codes were generated for you"),
     "locked": _("Your account is locked for a while"),
+    "unlocked": _("The helpdesk unlocked your account"),
+    "bypass_revoked": _("Your bypass code was revoked"),
     "device_added": _("An authenticator app was added to your account"),
     "device_removed": _("An authenticator app was removed from your account"),
 }

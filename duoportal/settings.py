@@ -283,6 +283,14 @@ ARGON2_CONCURRENCY = env.int("ARGON2_CONCURRENCY", default=os.cpu_count() or 1)
 # The rules of the user guide: 20 uses within 12 hours.
 BYPASS_CODE_MAX_USES = env.int("BYPASS_CODE_MAX_USES", default=20)
 BYPASS_CODE_LIFETIME = timedelta(hours=env.float("BYPASS_CODE_LIFETIME_HOURS", default=12))
+# A code the helpdesk issues on someone's behalf may be shorter-lived or have
+# fewer uses than the guide's (by default the same).
+HELPDESK_CODE_LIFETIME = timedelta(
+    minutes=env.float(
+        "HELPDESK_CODE_LIFETIME_MINUTES", default=BYPASS_CODE_LIFETIME.total_seconds() / 60
+    )
+)
+HELPDESK_CODE_MAX_USES = env.int("HELPDESK_CODE_MAX_USES", default=BYPASS_CODE_MAX_USES)
 RESCUE_CODE_COUNT = env.int("RESCUE_CODE_COUNT", default=5)
 # A passed card check is good for one code within this time (GET BYPASS CODE).
 CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES", default=5))

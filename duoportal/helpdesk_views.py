@@ -1,0 +1,176 @@
+"""The helpdesk's actions on the person's page in admin, each with a reason for the audit trail.
+
+Routed by UserAdmin.get_urls inside admin_view, so only staff past the
+second factor get here; each checks that the helpdesk user may change this
+person (not a colleague with admin access). The models layer does the work,
+audits it with the reason and e-mails the person.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bypass.models import BypassCode
+from bypass.stores import CodeStoreError
+from duoportal import refusals
+from duoportal.models import ProofLock, User
+
+ALL_PROOFS = "all"
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=200,
+        help_text=gettext_lazy("A ticket number, or why: it goes into the audit trail."),
+    )
+
+
+class UnlockForm(ReasonForm):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Unlock"),
+        choices=[(ALL_PROOFS, gettext_lazy("every proof")), *ProofLock.Kind.choices],
+    )
+
+
+class IssueForm(ReasonForm):
+    IDENTITY_CHECKS = [
+        ("photo_id_in_person", gettext_lazy("Photo ID seen in person")),
+        ("photo_id_video_call", gettext_lazy("Photo ID seen on a video call")),
+    ]
+    identity_check = forms.ChoiceField(
+        label=gettext_lazy("How you checked who they are"),
+        choices=IDENTITY_CHECKS,
+        widget=forms.RadioSelect,
+    )
+    confirmed = forms.BooleanField(
+        label=gettext_lazy("The photo ID is this person's, and I give the code only to them."),
+    )
+
+
+def _person(model_admin, request, object_id):
+    person = get_object_or_404(User, pk=object_id) if str(object_id).isdigit() else None
+    if person is None:
+        raise PermissionDenied
+    if not model_admin.has_change_permission(request, person):
+        raise PermissionDenied
+    return person
+
+
+def _page(model_admin, request, person, form, title, explanation, button):
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "person": person,
+        "form": form,
+        "title": title,
+        "explanation": explanation,
+        "button": button,
+    }
+    return TemplateResponse(request, "admin/duoportal/user/helpdesk_action.html", context)
+
+
+def _back(person):
+    return redirect("admin:duoportal_user_change", person.pk)
+
+
+def revoke_code(model_admin, request, object_id):
+    person = _person(model_admin, request, object_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoked = BypassCode.objects.revoke(
+                person, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except CodeStoreError as error:
+            messages.error(request, refusals.code_store(error))
+            return _back(person)
+        if revoked:
+            messages.success(request, _("The bypass code was revoked; the person was told."))
+        else:
+            messages.info(request, _("This person has no live bypass code."))
+        return _back(person)
+    return _page(
+        model_admin,
+        request,
+        person,
+        form,
+        _("Revoke the bypass code of %(person)s") % {"person": person},
+        _("The live bypass code stops working at once, wherever it is typed."),
+        _("Revoke"),
+    )
+
+
+def unlock(model_admin, request, object_id):
+    person = _person(model_admin, request, object_id)
+    form = UnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        kinds = ProofLock.Kind.values if kind == ALL_PROOFS else [kind]
+        reason = form.cleaned_data["reason"]
+        changed = [
+            k for k in kinds if ProofLock.objects.unlock(person, k, by=request.user, why=reason)
+        ]
+        if changed:
+            messages.success(request, _("Unlocked; the person was told."))
+        else:
+            messages.info(request, _("Nothing was locked or counted."))
+        return _back(person)
+    return _page(
+        model_admin,
+        request,
+        person,
+        form,
+        _("Unlock %(person)s") % {"person": person},
+        _("Lifts the lock and forgets the failures counted so far."),
+        _("Unlock"),
+    )
+
+
+def issue_code(model_admin, request, object_id):
+    """The checklist, then the code, shown once to the helpdesk user on a no-store page.
+
+    No-store like every admin page: admin_view adds never_cache.
+    """
+    person = _person(model_admin, request, object_id)
+    if not person.is_active:
+        messages.error(request, _("This person is disabled: enable them first."))
+        return _back(person)
+    form = IssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            code, plaintext = BypassCode.objects.issue(
+                person,
+                via=BypassCode.Via.HELPDESK,
+                issued_by=request.user,
+                reason=form.cleaned_data["reason"],
+                identity_check=form.cleaned_data["identity_check"],
+            )
+        except CodeStoreError as error:
+            form.add_error(None, refusals.code_store(error))
+        else:
+            context = {
+                **model_admin.admin_site.each_context(request),
+                "opts": model_admin.model._meta,
+                "person": person,
+                "code": code,
+                "plaintext": plaintext,
+                "title": _("Bypass code for %(person)s") % {"person": person},
+            }
+            return TemplateResponse(request, "admin/duoportal/user/helpdesk_code.html", context)
+    return _page(
+        model_admin,
+        request,
+        person,
+        form,
+        _("Issue a bypass code for %(person)s") % {"person": person},
+        _(
+            "Only for someone whose identity you have checked with a photo ID, in person or on "
+            "a video call. Their live code stops working; the new code is shown to you once."
+        ),
+        _("Issue the code"),
+    )

@@ -1,0 +1,146 @@
+"""The helpdesk's actions on the person's page: each with a reason, audited, and told."""
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from bypass.models import BypassCode
+from duoportal.models import AuditEvent, ProofLock
+from rescue.models import RescueCode
+
+pytestmark = pytest.mark.django_db
+
+
+def url(person, action):
+    return f"/admin/duoportal/user/{person.pk}/{action}/"
+
+
+def test_the_persons_page_offers_the_actions(helpdesk, alice):
+    text = helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+
+    for action in ["issue-code", "revoke-code", "unlock"]:
+        assert f'href="{url(alice, action)}"' in text
+
+
+def test_revoke_asks_for_a_reason_and_tells_the_person(
+    helpdesk, alice, helen, django_capture_on_commit_callbacks
+):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    mail.outbox.clear()
+
+    refused = helpdesk.post(url(alice, "revoke-code"), {"reason": ""})
+    assert refused.status_code == 200 and "This field is required." in refused.text
+    assert BypassCode.objects.live_for(alice) is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = helpdesk.post(url(alice, "revoke-code"), {"reason": "INC-1234"})
+
+    assert response["Location"] == f"/admin/duoportal/user/{alice.pk}/change/"
+    assert not BypassCode.objects.check_passcode(alice, plaintext)[0]
+    event = AuditEvent.objects.get(action="bypass_revoke", outcome="revoked")
+    assert (event.actor, event.detail["reason"]) == (helen, "INC-1234")
+    assert [m.subject for m in mail.outbox] == ["Your bypass code was revoked"]
+    assert plaintext not in mail.outbox[0].body
+
+
+def test_unlock_every_proof_with_a_reason(
+    helpdesk, alice, helen, django_capture_on_commit_callbacks
+):
+    until = timezone.now() + timezone.timedelta(minutes=15)
+    for kind in ("passcode", "card"):
+        ProofLock.objects.create(user=alice, kind=kind, failures=0, locked_until=until)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        helpdesk.post(url(alice, "unlock"), {"reason": "INC-7", "kind": "all"})
+
+    assert not ProofLock.objects.filter(user=alice, locked_until__isnull=False).exists()
+    events = AuditEvent.objects.filter(action="proof_unlock").order_by("pk")
+    assert [(e.outcome, e.actor, e.detail["why"]) for e in events] == [
+        ("passcode", helen, "INC-7"),
+        ("card", helen, "INC-7"),
+    ]
+    assert [m.subject for m in mail.outbox] == ["The helpdesk unlocked your account"] * 2
+
+
+def test_issue_needs_the_checklist_then_shows_the_code_once(helpdesk, alice, helen):
+    _, old = BypassCode.objects.issue(alice, via="culink")
+
+    unchecked = helpdesk.post(
+        url(alice, "issue-code"), {"reason": "INC-9", "identity_check": "photo_id_in_person"}
+    )
+    assert unchecked.status_code == 200 and not unchecked.context.get("plaintext")
+
+    response = helpdesk.post(
+        url(alice, "issue-code"),
+        {"reason": "INC-9", "identity_check": "photo_id_video_call", "confirmed": "on"},
+    )
+
+    plaintext = response.context["plaintext"]
+    assert "no-store" in response["Cache-Control"]
+    assert f'data-code="{plaintext}"' in response.text
+    code = BypassCode.objects.get(user=alice, revoked_at__isnull=True)
+    assert (code.via, code.issued_by) == ("helpdesk", helen)
+    event = AuditEvent.objects.get(action="bypass_issue", outcome="helpdesk")
+    assert (event.detail["reason"], event.detail["identity_check"]) == (
+        "INC-9",
+        "photo_id_video_call",
+    )
+    assert plaintext not in str(event.detail)
+    assert not BypassCode.objects.check_passcode(alice, old)[0]
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def test_a_helpdesk_code_may_be_shorter_lived_with_fewer_uses(helpdesk, alice, settings):
+    settings.HELPDESK_CODE_LIFETIME = timezone.timedelta(minutes=30)
+    settings.HELPDESK_CODE_MAX_USES = 3
+
+    helpdesk.post(
+        url(alice, "issue-code"),
+        {"reason": "INC-9", "identity_check": "photo_id_in_person", "confirmed": "on"},
+    )
+
+    code = BypassCode.objects.get(user=alice)
+    assert code.max_uses == 3
+    assert code.expires_at - code.created_at == timezone.timedelta(minutes=30)
+
+
+def test_no_action_on_a_colleague_with_admin_access(helpdesk, helen, db):
+    from duoportal.models import User
+
+    colleague = User.objects.create_user("hank@example.edu", is_staff=True)
+    BypassCode.objects.issue(colleague, via="culink")
+
+    for action in ["issue-code", "revoke-code", "unlock"]:
+        assert helpdesk.get(url(colleague, action)).status_code == 403
+        assert helpdesk.post(url(colleague, action), {"reason": "x"}).status_code == 403
+    assert BypassCode.objects.live_for(colleague) is not None
+    text = helpdesk.get(f"/admin/duoportal/user/{colleague.pk}/change/").text
+    assert url(colleague, "issue-code") not in text
+
+
+def test_no_action_for_someone_not_past_the_second_factor(client, helen, alice):
+    client.force_login(helen)
+
+    response = client.get(url(alice, "issue-code"), follow=True)
+
+    # Admin's login sends her to "Enter a Passcode" first.
+    assert response.redirect_chain[-1][0].startswith("/verify/")
+    assert not BypassCode.objects.exists()
+
+
+def test_a_disabled_person_gets_no_code(helpdesk, alice):
+    alice.is_active = False
+    alice.save()
+
+    helpdesk.post(
+        url(alice, "issue-code"),
+        {"reason": "INC-9", "identity_check": "photo_id_in_person", "confirmed": "on"},
+    )
+
+    assert not BypassCode.objects.filter(user=alice).exists()
+
+
+def test_a_person_who_does_not_exist(helpdesk):
+    assert helpdesk.get("/admin/duoportal/user/999999/unlock/").status_code == 404
+    assert RescueCode.objects.count() == 0
