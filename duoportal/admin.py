@@ -274,6 +274,10 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
             ("revoke-code", helpdesk_views.revoke_code, "revoke_code"),
             ("unlock", helpdesk_views.unlock, "unlock"),
             ("issue-code", helpdesk_views.issue_code, "issue_code"),
+            ("set-active", helpdesk_views.set_active, "set_active"),
+            ("void-rescue-codes", helpdesk_views.void_rescue_codes, "void_rescue_codes"),
+            ("card-lost/<int:card_id>", helpdesk_views.card_lost, "card_lost"),
+            ("card-replace/<int:card_id>", helpdesk_views.card_replace, "card_replace"),
         ]
         own = [
             path(

@@ -1,20 +1,24 @@
-"""What the helpdesk sees of one person: every fact on one screen, and what is wrong.
+"""What the helpdesk sees of one person and does for them.
 
 A student at the counter asks "why can't I get a code?". The person's page in
 admin answers from this summary: their cards, their bypass code's state
 (never the code or its hash), their rescue codes, their locks, their
 authenticator apps, the last audit events about them, and a diagnosis in a
-few plain words.
+few plain words. The actions below each take the helpdesk user and their
+reason, are audited with it, and e-mail the person.
 """
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from bypass.models import BypassCode
-from duoportal.models import AuditEvent, CULinkCard, ProofLock
+from duoportal.models import AuditEvent, CULinkCard, ProofLock, normalize_serial
+from duoportal.notifications import notify
 from rescue.models import RescueCode
 
 RECENT_EVENTS = 20
@@ -86,3 +90,90 @@ def _card_problems(cards):
     if card.expires_on and card.expires_on < timezone.localdate():
         return [_("card expired on %(date)s") % {"date": card.expires_on.isoformat()}]
     return []
+
+
+def set_active(person, active, *, by, reason):
+    """Disable (or enable) a person. Disabling revokes their live code first, in Duo too.
+
+    Raises CodeStoreError, changing nothing, when Duo does not answer.
+    Returns whether anything changed.
+    """
+    if not active:
+        BypassCode.objects.revoke(person, by=by, reason=f"person disabled: {reason}")
+    with transaction.atomic():
+        changed = (
+            get_user_model()
+            .objects.filter(pk=person.pk, is_active=not active)
+            .update(is_active=active)
+        )
+        if changed:
+            action = AuditEvent.Action.PERSON_ENABLE if active else AuditEvent.Action.PERSON_DISABLE
+            AuditEvent.objects.record(action, subject=person, actor=by, outcome="ok", reason=reason)
+            notify(person, "enabled" if active else "disabled")
+    person.is_active = active
+    return bool(changed)
+
+
+def void_rescue_codes(person, *, by, reason):
+    """Void the person's unused rescue codes. Returns how many."""
+    with transaction.atomic():
+        voided = RescueCode.objects.filter(user=person).unused().update(voided_at=timezone.now())
+        if voided:
+            AuditEvent.objects.record(
+                AuditEvent.Action.RESCUE_VOID,
+                subject=person,
+                actor=by,
+                outcome=str(voided),
+                reason=reason,
+            )
+            notify(person, "rescue_voided", count=voided)
+    return voided
+
+
+def mark_card_lost(card, *, by, reason):
+    """Returns whether the card was active (now lost)."""
+    with transaction.atomic():
+        changed = (
+            CULinkCard.objects.filter(pk=card.pk)
+            .exclude(status="lost")
+            .update(status=CULinkCard.Status.LOST, updated_at=timezone.now())
+        )
+        if changed:
+            # The serial stays out of the trail: it is one of the person's proofs.
+            AuditEvent.objects.record(
+                AuditEvent.Action.CARD_LOST,
+                subject=card.user,
+                actor=by,
+                outcome="lost",
+                card_id=card.pk,
+                reason=reason,
+            )
+            notify(card.user, "card_lost")
+    return bool(changed)
+
+
+class SerialTaken(ValueError):
+    """The new serial is malformed or already someone's card."""
+
+
+def replace_card(card, serial, *, by, reason, expires_on=None):
+    """A new card for the same person, the old one marked lost, in one transaction."""
+    serial = normalize_serial(serial)
+    if serial is None or CULinkCard.objects.filter(serial=serial).exists():
+        raise SerialTaken(serial)
+    with transaction.atomic():
+        CULinkCard.objects.filter(pk=card.pk).update(
+            status=CULinkCard.Status.LOST, updated_at=timezone.now()
+        )
+        new = CULinkCard.objects.create(user=card.user, serial=serial, expires_on=expires_on)
+        AuditEvent.objects.record(
+            AuditEvent.Action.CARD_REPLACE,
+            subject=card.user,
+            actor=by,
+            outcome="replaced",
+            card_id=new.pk,
+            replaced_card_id=card.pk,
+            reason=reason,
+        )
+        notify(card.user, "card_replaced")
+    return new

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from bypass.models import BypassCode
 from bypass.stores import CodeStoreError
-from duoportal import refusals
-from duoportal.models import ProofLock, User
+from duoportal import helpdesk, refusals
+from duoportal.models import CULinkCard, ProofLock, User
 
 ALL_PROOFS = "all"
 
@@ -34,6 +34,15 @@ class UnlockForm(ReasonForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("Unlock"),
         choices=[(ALL_PROOFS, gettext_lazy("every proof")), *ProofLock.Kind.choices],
+    )
+
+
+class ReplaceCardForm(ReasonForm):
+    serial = forms.CharField(label=gettext_lazy("New card's serial number"), max_length=32)
+    expires_on = forms.DateField(
+        label=gettext_lazy("Valid through"),
+        required=False,
+        help_text=gettext_lazy("YYYY-MM-DD; empty if it does not expire."),
     )
 
 
@@ -173,4 +182,114 @@ def issue_code(model_admin, request, object_id):
             "a video call. Their live code stops working; the new code is shown to you once."
         ),
         _("Issue the code"),
+    )
+
+
+def set_active(model_admin, request, object_id):
+    """Disable an enabled person (revoking their live code) or enable a disabled one."""
+    person = _person(model_admin, request, object_id)
+    form = ReasonForm(request.POST or None)
+    enable = not person.is_active
+    if request.method == "POST" and form.is_valid():
+        try:
+            helpdesk.set_active(person, enable, by=request.user, reason=form.cleaned_data["reason"])
+        except CodeStoreError as error:
+            messages.error(request, refusals.code_store(error))
+        else:
+            messages.success(
+                request,
+                _("Enabled; the person was told.")
+                if enable
+                else _("Disabled, and their bypass code revoked; the person was told."),
+            )
+        return _back(person)
+    if enable:
+        title, explanation, button = (
+            _("Enable %(person)s") % {"person": person},
+            _("They can get bypass codes again."),
+            _("Enable"),
+        )
+    else:
+        title, explanation, button = (
+            _("Disable %(person)s") % {"person": person},
+            _("Their live bypass code is revoked, and they get no new one until enabled."),
+            _("Disable"),
+        )
+    return _page(model_admin, request, person, form, title, explanation, button)
+
+
+def void_rescue_codes(model_admin, request, object_id):
+    person = _person(model_admin, request, object_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        voided = helpdesk.void_rescue_codes(
+            person, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        if voided:
+            messages.success(request, _("Rescue codes voided; the person was told."))
+        else:
+            messages.info(request, _("This person has no unused rescue codes."))
+        return _back(person)
+    return _page(
+        model_admin,
+        request,
+        person,
+        form,
+        _("Void the rescue codes of %(person)s") % {"person": person},
+        _("Their unused rescue codes stop working; they can generate a new set in My account."),
+        _("Void"),
+    )
+
+
+def _card(person, card_id):
+    return get_object_or_404(CULinkCard, pk=card_id, user=person)
+
+
+def card_lost(model_admin, request, object_id, card_id):
+    person = _person(model_admin, request, object_id)
+    card = _card(person, card_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if helpdesk.mark_card_lost(card, by=request.user, reason=form.cleaned_data["reason"]):
+            messages.success(request, _("The card is marked lost; the person was told."))
+        return _back(person)
+    return _page(
+        model_admin,
+        request,
+        person,
+        form,
+        _("Mark card …%(last4)s lost") % {"last4": card.serial[-4:]},
+        _("The card can no longer be used to get a bypass code."),
+        _("Mark lost"),
+    )
+
+
+def card_replace(model_admin, request, object_id, card_id):
+    person = _person(model_admin, request, object_id)
+    card = _card(person, card_id)
+    form = ReplaceCardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            helpdesk.replace_card(
+                card,
+                form.cleaned_data["serial"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expires_on=form.cleaned_data["expires_on"],
+            )
+        except helpdesk.SerialTaken:
+            form.add_error(
+                "serial", _("That is not a card serial number, or it is already registered.")
+            )
+        else:
+            messages.success(request, _("The new card is registered and the old one marked lost."))
+            return _back(person)
+    return _page(
+        model_admin,
+        request,
+        person,
+        form,
+        _("Replace card …%(last4)s") % {"last4": card.serial[-4:]},
+        _("The new card becomes the person's card; the old one is marked lost, both at once."),
+        _("Replace"),
     )

@@ -143,6 +143,11 @@ class AuditEvent(models.Model):
         DUO_PROMPT = "duo_prompt", _("person answered the Universal Prompt")
         DUO_TOKEN = "duo_token", _("application fetched the Universal Prompt's answer")
         DUO_PASSCODE = "duo_passcode", _("passcode checked by Duo (Duo account mode)")
+        PERSON_DISABLE = "person_disable", _("person disabled by the helpdesk")
+        PERSON_ENABLE = "person_enable", _("person enabled by the helpdesk")
+        RESCUE_VOID = "rescue_void", _("rescue codes voided by the helpdesk")
+        CARD_LOST = "card_lost", _("card marked lost by the helpdesk")
+        CARD_REPLACE = "card_replace", _("card replaced by the helpdesk")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)

@@ -19,6 +19,11 @@ SUBJECTS = {
     "locked": _("Your account is locked for a while"),
     "unlocked": _("The helpdesk unlocked your account"),
     "bypass_revoked": _("Your bypass code was revoked"),
+    "disabled": _("Your account on the DUO Self-Service Portal was disabled"),
+    "enabled": _("Your account on the DUO Self-Service Portal was enabled"),
+    "rescue_voided": _("Your rescue codes were voided"),
+    "card_lost": _("Your CU Link card was marked lost"),
+    "card_replaced": _("A new CU Link card was registered for you"),
     "device_added": _("An authenticator app was added to your account"),
     "device_removed": _("An authenticator app was removed from your account"),
 }

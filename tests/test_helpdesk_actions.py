@@ -5,7 +5,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bypass.models import BypassCode
-from duoportal.models import AuditEvent, ProofLock
+from duoportal.models import AuditEvent, CULinkCard, ProofLock
 from rescue.models import RescueCode
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +144,91 @@ def test_a_disabled_person_gets_no_code(helpdesk, alice):
 def test_a_person_who_does_not_exist(helpdesk):
     assert helpdesk.get("/admin/duoportal/user/999999/unlock/").status_code == 404
     assert RescueCode.objects.count() == 0
+
+
+def test_disable_revokes_the_code_and_enable_undoes_it(
+    helpdesk, alice, helen, django_capture_on_commit_callbacks
+):
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        helpdesk.post(url(alice, "set-active"), {"reason": "INC-11 left the university"})
+    alice.refresh_from_db()
+
+    assert not alice.is_active
+    assert BypassCode.objects.live_for(alice) is None
+    disabled = AuditEvent.objects.get(action="person_disable")
+    assert (disabled.actor, disabled.detail["reason"]) == (helen, "INC-11 left the university")
+    assert "Enable" in helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        helpdesk.post(url(alice, "set-active"), {"reason": "INC-12 back"})
+    alice.refresh_from_db()
+
+    assert alice.is_active
+    assert AuditEvent.objects.get(action="person_enable").detail["reason"] == "INC-12 back"
+    assert [m.subject for m in mail.outbox] == [
+        "Your bypass code was revoked",
+        "Your account on the DUO Self-Service Portal was disabled",
+        "Your account on the DUO Self-Service Portal was enabled",
+    ]
+    assert not BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def test_void_the_rescue_codes(helpdesk, alice, helen, django_capture_on_commit_callbacks):
+    [first, *_] = RescueCode.objects.generate(alice)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        helpdesk.post(url(alice, "void-rescue-codes"), {"reason": "INC-13 photographed"})
+
+    assert RescueCode.objects.unused_count(alice) == 0
+    assert not BypassCode.objects.issue_with_rescue_code(alice, first)[0]
+    event = AuditEvent.objects.get(action="rescue_void")
+    assert (event.actor, event.detail["reason"]) == (helen, "INC-13 photographed")
+    assert [m.subject for m in mail.outbox] == ["Your rescue codes were voided"]
+
+
+def test_mark_a_card_lost(helpdesk, alice, helen):
+    card = CULinkCard.objects.create(user=alice, serial="51002345")
+
+    helpdesk.post(f"{url(alice, 'card-lost')}{card.pk}/", {"reason": "INC-14"})
+
+    card.refresh_from_db()
+    assert card.status == "lost"
+    assert not CULinkCard.objects.verify(alice, "51002345")
+    event = AuditEvent.objects.get(action="card_lost")
+    assert (event.detail["card_id"], event.detail["reason"]) == (card.pk, "INC-14")
+    assert "51002345" not in str(event.detail)
+
+
+def test_replace_a_card_in_one_go(helpdesk, alice, bob):
+    old = CULinkCard.objects.create(user=alice, serial="51002345")
+    CULinkCard.objects.create(user=bob, serial="51007788")
+    replace = f"{url(alice, 'card-replace')}{old.pk}/"
+
+    taken = helpdesk.post(replace, {"reason": "INC-15", "serial": "5100 7788"})
+    assert "already registered" in taken.text
+    helpdesk.post(replace, {"reason": "INC-15", "serial": "5100-9911", "expires_on": "2030-06-30"})
+
+    old.refresh_from_db()
+    new = CULinkCard.objects.get(serial="51009911")
+    assert (old.status, new.user, new.status, str(new.expires_on)) == (
+        "lost",
+        alice,
+        "active",
+        "2030-06-30",
+    )
+    assert CULinkCard.objects.verify(alice, "51009911")
+    assert AuditEvent.objects.get(action="card_replace").detail["replaced_card_id"] == old.pk
+
+
+def test_no_card_action_on_another_persons_card(helpdesk, alice, bob):
+    card = CULinkCard.objects.create(user=bob, serial="51007788")
+
+    response = helpdesk.post(f"{url(alice, 'card-lost')}{card.pk}/", {"reason": "x"})
+
+    assert response.status_code == 404
+    card.refresh_from_db()
+    assert card.status == "active"
