@@ -6,6 +6,7 @@ what it offers, and answers a malformed filter with a 400, never a 500.
 """
 
 import re
+from datetime import datetime, timedelta
 from functools import partial
 
 from allauth.account.admin import EmailAddressAdmin
@@ -23,14 +24,16 @@ from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import BadRequest, FieldDoesNotExist, ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bypass.models import BypassCode
 from duoportal import helpdesk, helpdesk_views
 from duoportal.middleware import CONTROL_CHARACTERS
-from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
+from duoportal.models import AuditEvent, CULinkCard, ProofLock, User, normalize_serial
 
 # Fields that hold a secret or part of one, by model. Admin never shows,
 # searches or filters by them, and refuses every lookup that reaches one, also
@@ -245,10 +248,81 @@ class CULinkCardInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and not _read_only_for(request, obj)
 
 
+def serial_or_issue_time(search_term):
+    """What else a helpdesk search may be: Q for a card serial (exactly) or a code's issue time.
+
+    A serial matches only whole and normalised ("5100 2345" is 51002345), so
+    the search box cannot list cards by a few of their digits. A time is the
+    local minute ("2026-11-28 14:32") or day ("2026-11-28") a code was issued.
+    """
+    term = search_term.strip()
+    found = Q(pk__in=[])
+    if serial := normalize_serial(term):
+        found |= Q(cards__serial=serial)
+    for form, span in (("%Y-%m-%d %H:%M", timedelta(minutes=1)), ("%Y-%m-%d", timedelta(days=1))):
+        try:
+            start = timezone.make_aware(datetime.strptime(term, form))
+        except ValueError:
+            continue
+        found |= Q(bypass_codes__created_at__gte=start, bypass_codes__created_at__lt=start + span)
+    return found
+
+
+class LockedNowFilter(SimpleListFilter):
+    title = _("locked now")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("yes"))]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(proof_locks__locked_until__gt=timezone.now()).distinct()
+
+
+class LiveCodeFilter(SimpleListFilter):
+    title = _("has a live bypass code")
+    parameter_name = "live_code"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("yes")), ("no", _("no"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        live = queryset.filter(
+            bypass_codes__revoked_at__isnull=True,
+            bypass_codes__expires_at__gt=timezone.now(),
+            bypass_codes__uses__lt=F("bypass_codes__max_uses"),
+        ).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=live)
+        return queryset.exclude(pk__in=live)
+
+
+class IssuedTodayFilter(SimpleListFilter):
+    title = _("bypass code issued today via")
+    parameter_name = "issued_today"
+
+    def lookups(self, request, model_admin):
+        return BypassCode.Via.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in BypassCode.Via.values:
+            return queryset
+        today = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+        return queryset.filter(
+            bypass_codes__via=self.value(), bypass_codes__created_at__gte=today
+        ).distinct()
+
+
 @admin.register(User)
 class UserAdmin(PortalModelAdmin, BaseUserAdmin):
     list_display = ["username", "display_name", "email", "is_active", "is_staff"]
-    search_fields = ["username", "display_name", "email", "cards__serial"]
+    # Card serials and issue times: serial_or_issue_time, exactly.
+    search_fields = ["username", "display_name", "email"]
+    list_filter = [LockedNowFilter, LiveCodeFilter, IssuedTodayFilter, "is_active", "is_staff"]
     # No password anywhere: nobody signs in to the portal with one.
     fieldsets = [
         (None, {"fields": ["username"]}),
@@ -325,7 +399,12 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
         ]
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term:
+            also = queryset.filter(serial_or_issue_time(search_term)).values("pk")
+            found = queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=also))
+            may_have_duplicates = False
+        queryset = found
         # Admin's autocomplete picks the holder of a card: helpdesk is offered
         # only people whose pages it may change.
         if request.resolver_match.url_name == "autocomplete" and not request.user.is_superuser:
@@ -349,11 +428,23 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
 
 @admin.register(CULinkCard)
 class CULinkCardAdmin(PortalModelAdmin):
-    list_display = ["serial", "user", "status", "expires_on", "updated_at"]
+    list_display = ["last_four", "user", "status", "expires_on", "updated_at"]
     list_filter = ["status"]
-    search_fields = ["serial", "user__username", "user__display_name"]
+    # A serial is found whole (get_search_results), never by a few digits.
+    search_fields = ["user__username", "user__display_name"]
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("serial number"))
+    def last_four(self, card):
+        # A serial is a proof: lists show only its end; the card's own page has it whole.
+        return f"…{card.serial[-4:]}"
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if serial := normalize_serial(search_term.strip()):
+            found = found | queryset.filter(serial=serial)
+        return found, may_have_duplicates
 
     def has_change_permission(self, request, obj=None):
         holder = obj.user if obj else None
