@@ -452,7 +452,11 @@ class BypassCode(models.Model):
                 name="one_unrevoked_bypass_code_per_person",
             ),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        # The second: today's codes by channel on the admin index.
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["created_at"], name="bypass_code_created_at"),
+        ]
         verbose_name = _("bypass code")
         verbose_name_plural = _("bypass codes")
 

@@ -36,6 +36,13 @@ class PortalAdminSite(admin.AdminSite):
             return redirect(secondfactor.prompt_url(target))
         return redirect(target)
 
+    def index(self, request, extra_context=None):
+        # Imported here: the admin site is made before the models are ready.
+        from duoportal import helpdesk
+
+        context = {"report": helpdesk.todays_report(), **(extra_context or {})}
+        return super().index(request, context)
+
     def get_urls(self):
         # Log out is the portal's own sign-out, which also ends the Microsoft
         # session. Not wrapped in admin_view: that would send someone whose

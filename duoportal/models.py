@@ -165,6 +165,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        # The admin index's report counts today's events of a few actions: with
+        # this index each figure reads only today's rows of those actions.
+        indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
