@@ -39,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bypass.models import BypassCode
-from duoportal import helpdesk, helpdesk_views
+from duoportal import card_import_views, helpdesk, helpdesk_views
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, CULinkCard, ProofLock, User, normalize_serial
 
@@ -442,6 +442,15 @@ class CULinkCardAdmin(PortalModelAdmin):
     search_fields = ["user__username", "user__display_name"]
     autocomplete_fields = ["user"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_urls(self):
+        view = partial(card_import_views.card_import, self)
+        # It protects itself from cross-site posts once its upload handler is set.
+        view.csrf_exempt = True
+        upload = path(
+            "import/", self.admin_site.admin_view(view), name="duoportal_culinkcard_import"
+        )
+        return [upload, *super().get_urls()]
 
     @admin.display(description=_("serial number"))
     def last_four(self, card):
