@@ -232,3 +232,24 @@ def test_no_card_action_on_another_persons_card(helpdesk, alice, bob):
     assert response.status_code == 404
     card.refresh_from_db()
     assert card.status == "active"
+
+
+def test_in_duo_account_mode_the_actions_go_to_duo(duo_account, helpdesk, alice, settings):
+    settings.HELPDESK_CODE_MAX_USES = 5
+    checklist = {"reason": "INC-16", "identity_check": "photo_id_in_person", "confirmed": "on"}
+
+    plaintext = helpdesk.post(url(alice, "issue-code"), checklist).context["plaintext"]
+
+    code = BypassCode.objects.get(user=alice)
+    duo_user_id, code_id = code.remote_id.split("/")
+    [made] = list(duo_account.admin().get_user_bypass_codes(duo_user_id))
+    assert (made["bypass_code_id"], made["reuse_count"]) == (code_id, 5)
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+    duo_account.control(fail="500")
+    refused = helpdesk.post(url(alice, "revoke-code"), {"reason": "INC-17"}, follow=True)
+    assert "The DUO service is not answering" in refused.text
+    duo_account.control(fail="")
+    helpdesk.post(url(alice, "revoke-code"), {"reason": "INC-17"})
+
+    assert list(duo_account.admin().get_user_bypass_codes(duo_user_id)) == []
