@@ -620,6 +620,8 @@ class AuditEventAdmin(PortalModelAdmin):
     ]
     search_fields = ["subject_username", "actor_username", "ip"]
     date_hierarchy = "at"
+    # A filtered page counts only what the filters match, not the whole trail again.
+    show_full_result_count = False
     # The CSV export's columns: what the list shows, and the detail as JSON.
     EXPORT_FIELDS = ["at", "action", "outcome", "subject_username", "actor_username", "ip"]
 
