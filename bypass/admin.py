@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from bypass.models import BypassCode, BypassCodeUse
 from duoportal.admin import PortalModelAdmin
@@ -24,7 +25,7 @@ class BypassCodeUseInline(admin.TabularInline):
 @admin.register(BypassCode)
 class BypassCodeAdmin(PortalModelAdmin):
     # The hash is never displayed, searched or filtered (SECRET_FIELDS in duoportal/admin.py).
-    list_display = ["user", "via", "created_at", "expires_at", "uses", "max_uses", "status"]
+    list_display = ["user", "via", "created_at", "expires_at", "uses_shown", "max_uses", "status"]
     list_filter = ["via"]
     search_fields = ["user__username"]
     fields = [
@@ -45,6 +46,11 @@ class BypassCodeAdmin(PortalModelAdmin):
     ]
     readonly_fields = fields
     inlines = [BypassCodeUseInline]
+
+    @admin.display(description=_("uses"))
+    def uses_shown(self, code):
+        # Duo counts the uses of a code it keeps (Duo account mode); the portal never sees them.
+        return _("counted by Duo") if code.remote_id else code.uses
 
     def has_add_permission(self, request):
         return False

@@ -245,6 +245,7 @@ def test_in_duo_account_mode_the_actions_go_to_duo(duo_account, helpdesk, alice,
     [made] = list(duo_account.admin().get_user_bypass_codes(duo_user_id))
     assert (made["bypass_code_id"], made["reuse_count"]) == (code_id, 5)
     assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+    assert "counted by Duo" in helpdesk.get("/admin/bypass/bypasscode/").text
 
     duo_account.control(fail="500")
     refused = helpdesk.post(url(alice, "revoke-code"), {"reason": "INC-17"}, follow=True)
