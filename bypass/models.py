@@ -345,16 +345,15 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         """
         live = self.live_for(user)
         store = code_store()
+        revoking = self.live().filter(user=user)
         if live is not None and store.remote:
             with reported(AuditEvent.Action.BYPASS_REVOKE, user, actor=by):
                 store.delete(live)
+            # Only the code deleted in Duo: one issued meanwhile is live in Duo.
+            revoking = revoking.filter(pk=live.pk)
         now = timezone.now()
         with transaction.atomic():
-            revoked = (
-                self.live()
-                .filter(user=user)
-                .update(revoked_at=now, revoked_by=by, revoked_reason=reason)
-            )
+            revoked = revoking.update(revoked_at=now, revoked_by=by, revoked_reason=reason)
             if revoked:
                 AuditEvent.objects.record(
                     AuditEvent.Action.BYPASS_REVOKE,

@@ -105,7 +105,7 @@ class DuoStore:
         """One code for `person`, clearing every earlier one (made here or by Duo's admins)."""
         admin = self._admin()
         user_id = self._duo_user(admin, person)
-        [plaintext] = _call(
+        made = _call(
             "add_user_bypass_codes",
             admin.add_user_bypass_codes,
             user_id,
@@ -114,6 +114,9 @@ class DuoStore:
             valid_secs=int(lifetime.total_seconds()),
             preserve_existing=False,
         )
+        if not (isinstance(made, list) and len(made) == 1):
+            raise CodeStoreUnavailable("add_user_bypass_codes: not one code in the answer")
+        [plaintext] = made
         # With preserve_existing false the new code is the user's only one.
         codes = list(_call("get_user_bypass_codes", admin.get_user_bypass_codes, user_id))
         if len(codes) != 1:
@@ -126,7 +129,12 @@ class DuoStore:
         )
 
     def state(self, code):
-        """Duo's figures for `code`, or None when Duo no longer has it."""
+        """Duo's figures for `code`, or None when Duo no longer has it.
+
+        A code made before the portal ran in Duo account mode was never Duo's.
+        """
+        if "/" not in code.remote_id:
+            return None
         user_id, code_id = code.remote_id.split("/", 1)
         try:
             codes = self._admin().get_user_bypass_codes(user_id)
@@ -143,7 +151,9 @@ class DuoStore:
         return None
 
     def delete(self, code):
-        """Delete `code` in Duo; one Duo no longer has is as good as deleted."""
+        """Delete `code` in Duo; one Duo no longer has (or never had) is as good as deleted."""
+        if "/" not in code.remote_id:
+            return
         _, code_id = code.remote_id.split("/", 1)
         try:
             self._admin().delete_bypass_code_by_id(code_id)

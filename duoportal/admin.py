@@ -8,7 +8,7 @@ what it offers, and answers a malformed filter with a 400, never a 500.
 import csv
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from allauth.account.admin import EmailAddressAdmin
@@ -270,9 +270,11 @@ def serial_or_issue_time(search_term):
     for form, span in (("%Y-%m-%d %H:%M", timedelta(minutes=1)), ("%Y-%m-%d", timedelta(days=1))):
         try:
             start = timezone.make_aware(datetime.strptime(term, form))
-        except ValueError:
+            end = start + span
+            start.astimezone(UTC)  # year 1 in a zone east of UTC is before datetime.min
+        except (ValueError, OverflowError):
             continue
-        found |= Q(bypass_codes__created_at__gte=start, bypass_codes__created_at__lt=start + span)
+        found |= Q(bypass_codes__created_at__gte=start, bypass_codes__created_at__lt=end)
     return found
 
 
@@ -520,6 +522,11 @@ class ProofLockAdmin(PortalModelAdmin):
             )
 
 
+def is_an_id(value):
+    """ASCII digits that fit a bigint: str.isdigit() also takes "²", which int() refuses."""
+    return bool(re.fullmatch(r"[0-9]{1,18}", value))
+
+
 class Echo:
     """A file for csv.writer that hands each row back instead of keeping it."""
 
@@ -551,7 +558,7 @@ class SubjectFilter(SimpleListFilter):
         if value is None:
             return []
         person = None
-        if value.isdigit() and len(value) <= 18:
+        if is_an_id(value):
             person = User.objects.filter(pk=int(value)).first()
         return [(value, person.username if person else _("nobody"))]
 
@@ -559,7 +566,7 @@ class SubjectFilter(SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        if not (value.isdigit() and len(value) <= 18):
+        if not is_an_id(value):
             return queryset.none()
         return queryset.filter(subject_id=int(value))
 
@@ -583,7 +590,7 @@ class ActorFilter(SimpleListFilter):
             return queryset
         if value == self.THEMSELVES:
             return queryset.filter(actor_id=F("subject_id"))
-        if not (value.isdigit() and len(value) <= 18):
+        if not is_an_id(value):
             return queryset.none()
         return queryset.filter(actor_id=int(value))
 
@@ -641,6 +648,10 @@ class AuditEventAdmin(PortalModelAdmin):
         """
         if not self.has_view_permission(request):
             raise PermissionDenied
+        # As the changelist itself refuses them (PostgreSQL refuses NUL mid-stream).
+        refuse_control_characters(
+            *(text for pair in request.GET.lists() for text in [pair[0], *pair[1]])
+        )
         events = self.get_changelist_instance(request).get_queryset(request)
         rows = events.values_list(*self.EXPORT_FIELDS, "detail").iterator(chunk_size=2000)
         writer = csv.writer(Echo())

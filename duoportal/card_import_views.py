@@ -80,7 +80,7 @@ def _previewed_text(request):
     try:
         text = base64.b64decode(request.POST.get("content", ""), validate=True).decode()
         digest = signing.loads(request.POST.get("digest", ""), salt=SALT, max_age=3600)
-    except (binascii.Error, UnicodeDecodeError, signing.BadSignature):
+    except (ValueError, binascii.Error, UnicodeDecodeError, signing.BadSignature):
         return None
     return text if hashlib.sha256(text.encode()).hexdigest() == digest else None
 

@@ -185,6 +185,6 @@ def check_against_register(rows):
             if active.serial not in in_file:
                 problems.append(
                     f"line {row.line}: {row.user.username} already has active card "
-                    f"{active.serial}; mark it lost or revoked in the same file."
+                    f"…{active.serial[-4:]}; mark it lost or revoked in the same file."
                 )
     return problems

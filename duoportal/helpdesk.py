@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -95,13 +95,13 @@ def _card_problems(cards):
 
 
 def set_active(person, active, *, by, reason):
-    """Disable (or enable) a person. Disabling revokes their live code first, in Duo too.
+    """Disable (or enable) a person. Disabling then revokes their live code, in Duo too.
 
-    Raises CodeStoreError, changing nothing, when Duo does not answer.
-    Returns whether anything changed.
+    Disabled first, so no code can be issued between the revoke and the
+    disable. When Duo does not answer, the person stays disabled and
+    CodeStoreError is raised: revoke the code again later. Returns whether
+    the person's state changed.
     """
-    if not active:
-        BypassCode.objects.revoke(person, by=by, reason=f"person disabled: {reason}")
     with transaction.atomic():
         changed = (
             get_user_model()
@@ -113,6 +113,8 @@ def set_active(person, active, *, by, reason):
             AuditEvent.objects.record(action, subject=person, actor=by, outcome="ok", reason=reason)
             notify(person, "enabled" if active else "disabled")
     person.is_active = active
+    if not active:
+        BypassCode.objects.revoke(person, by=by, reason=f"person disabled: {reason}")
     return bool(changed)
 
 
@@ -159,25 +161,30 @@ class SerialTaken(ValueError):
 
 
 def replace_card(card, serial, *, by, reason, expires_on=None):
-    """A new card for the same person, the old one marked lost, in one transaction."""
+    """A new card for the person; this card and their active one marked lost, in one transaction."""
     serial = normalize_serial(serial)
-    if serial is None or CULinkCard.objects.filter(serial=serial).exists():
+    if serial is None:
         raise SerialTaken(serial)
-    with transaction.atomic():
-        CULinkCard.objects.filter(pk=card.pk).update(
-            status=CULinkCard.Status.LOST, updated_at=timezone.now()
-        )
-        new = CULinkCard.objects.create(user=card.user, serial=serial, expires_on=expires_on)
-        AuditEvent.objects.record(
-            AuditEvent.Action.CARD_REPLACE,
-            subject=card.user,
-            actor=by,
-            outcome="replaced",
-            card_id=new.pk,
-            replaced_card_id=card.pk,
-            reason=reason,
-        )
-        notify(card.user, "card_replaced")
+    try:
+        with transaction.atomic():
+            get_user_model().objects.lock(card.user)
+            CULinkCard.objects.filter(
+                Q(pk=card.pk) | Q(user=card.user, status=CULinkCard.Status.ACTIVE)
+            ).update(status=CULinkCard.Status.LOST, updated_at=timezone.now())
+            new = CULinkCard.objects.create(user=card.user, serial=serial, expires_on=expires_on)
+            AuditEvent.objects.record(
+                AuditEvent.Action.CARD_REPLACE,
+                subject=card.user,
+                actor=by,
+                outcome="replaced",
+                card_id=new.pk,
+                replaced_card_id=card.pk,
+                reason=reason,
+            )
+            notify(card.user, "card_replaced")
+    except IntegrityError as error:
+        # Another card has this serial, or got it a moment ago.
+        raise SerialTaken(serial) from error
     return new
 
 
@@ -190,7 +197,16 @@ PROOF_ACTIONS = {
     AuditEvent.Action.DUO_PASSCODE: ProofLock.Kind.PASSCODE,
 }
 # Outcomes that are no failure of the person's: nothing was checked or counted.
-NOT_FAILURES = ["accepted", "locked", "busy", "inactive", "duo_unavailable"]
+NOT_FAILURES = [
+    "accepted",
+    "locked",
+    "busy",
+    "inactive",
+    "duo_unavailable",
+    "duo_user_unknown",
+    "duo_user_disabled",
+    "duo_user_locked_out",
+]
 
 
 @dataclass

@@ -6,9 +6,12 @@ person (not a colleague with admin access). The models layer does the work,
 audits it with the reason and e-mails the person.
 """
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -62,16 +65,17 @@ class IssueForm(ReasonForm):
 
 
 def _person(model_admin, request, object_id):
-    person = get_object_or_404(User, pk=object_id) if str(object_id).isdigit() else None
-    if person is None:
-        raise PermissionDenied
+    if not re.fullmatch(r"[0-9]{1,18}", str(object_id)):
+        raise Http404
+    person = get_object_or_404(User, pk=int(object_id))
     if not model_admin.has_change_permission(request, person):
         raise PermissionDenied
     return person
 
 
-def _page(model_admin, request, person, form, title, explanation, button):
+def _page(model_admin, request, person, form, title, explanation, button, hidden=None):
     context = {
+        "hidden": hidden or {},
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "person": person,
@@ -191,6 +195,10 @@ def set_active(model_admin, request, object_id):
     form = ReasonForm(request.POST or None)
     enable = not person.is_active
     if request.method == "POST" and form.is_valid():
+        if request.POST.get("enable") != str(enable):
+            # A second click, or a colleague was quicker: the page asked the other way.
+            messages.info(request, _("Nothing changed: the person's state changed meanwhile."))
+            return _back(person)
         try:
             helpdesk.set_active(person, enable, by=request.user, reason=form.cleaned_data["reason"])
         except CodeStoreError as error:
@@ -215,7 +223,9 @@ def set_active(model_admin, request, object_id):
             _("Their live bypass code is revoked, and they get no new one until enabled."),
             _("Disable"),
         )
-    return _page(model_admin, request, person, form, title, explanation, button)
+    return _page(
+        model_admin, request, person, form, title, explanation, button, hidden={"enable": enable}
+    )
 
 
 def void_rescue_codes(model_admin, request, object_id):

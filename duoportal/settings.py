@@ -292,7 +292,10 @@ HELPDESK_CODE_LIFETIME = timedelta(
 )
 HELPDESK_CODE_MAX_USES = env.int("HELPDESK_CODE_MAX_USES", default=BYPASS_CODE_MAX_USES)
 # The card register uploaded in admin is kept in memory only, up to this size.
+# Its confirm step posts it back base64-encoded (4/3 of the size) as a form
+# field, which DATA_UPLOAD_MAX_MEMORY_SIZE caps: raised to fit when this is.
 CARD_IMPORT_MAX_BYTES = env.int("CARD_IMPORT_MAX_BYTES", default=10 * 2**20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, CARD_IMPORT_MAX_BYTES * 4 // 3 + 2**16)
 RESCUE_CODE_COUNT = env.int("RESCUE_CODE_COUNT", default=5)
 # A passed card check is good for one code within this time (GET BYPASS CODE).
 CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES", default=5))

@@ -109,3 +109,13 @@ def test_only_staff_export(client, alice):
     response = client.get(f"{TRAIL}export.csv")
 
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("query", [{"subject": "²"}, {"actor": "²"}, {"actor": "9" * 40}])
+def test_a_malformed_filter_finds_nothing(helpdesk, query):
+    assert helpdesk.get(TRAIL, query).status_code == 200
+    assert helpdesk.get(f"{TRAIL}export.csv", query).status_code == 200
+
+
+def test_the_export_refuses_control_characters(helpdesk):
+    assert helpdesk.get(f"{TRAIL}export.csv", {"action": "\x00"}).status_code == 400

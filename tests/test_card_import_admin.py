@@ -105,3 +105,10 @@ def test_a_cross_site_post_is_refused(helpdesk):
     response = upload(helpdesk, HEADER)
 
     assert response.status_code == 403
+
+
+def test_a_confirm_with_garbage_imports_nothing(helpdesk):
+    response = helpdesk.post(IMPORT, {"content": "é", "digest": "x", "confirm": "1"})
+
+    assert response["Location"] == IMPORT
+    assert not CULinkCard.objects.exists()

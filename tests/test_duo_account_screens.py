@@ -145,3 +145,13 @@ def test_my_account_says_when_duo_does_not_answer(duo_account, client, alice):
 )
 def test_the_portals_own_duo_endpoints_are_off(duo_account, client, path):
     assert client.get(path).status_code == 404
+
+
+def test_a_code_from_before_duo_account_mode_is_shown_as_gone(client, alice, settings, request):
+    verified = pass_prompt(client, alice)  # a code the portal made itself
+    request.getfixturevalue("duo_account")
+
+    text = verified.get("/my-account/").text
+
+    assert "no longer in DUO" in text
+    assert verified.post("/my-account/bypass-code/revoke/", follow=True).status_code == 200

@@ -153,7 +153,9 @@ def test_disable_revokes_the_code_and_enable_undoes_it(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        helpdesk.post(url(alice, "set-active"), {"reason": "INC-11 left the university"})
+        helpdesk.post(
+            url(alice, "set-active"), {"reason": "INC-11 left the university", "enable": "False"}
+        )
     alice.refresh_from_db()
 
     assert not alice.is_active
@@ -163,14 +165,14 @@ def test_disable_revokes_the_code_and_enable_undoes_it(
     assert "Enable" in helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
 
     with django_capture_on_commit_callbacks(execute=True):
-        helpdesk.post(url(alice, "set-active"), {"reason": "INC-12 back"})
+        helpdesk.post(url(alice, "set-active"), {"reason": "INC-12 back", "enable": "True"})
     alice.refresh_from_db()
 
     assert alice.is_active
     assert AuditEvent.objects.get(action="person_enable").detail["reason"] == "INC-12 back"
     assert [m.subject for m in mail.outbox] == [
-        "Your bypass code was revoked",
         "Your account on the DUO Self-Service Portal was disabled",
+        "Your bypass code was revoked",
         "Your account on the DUO Self-Service Portal was enabled",
     ]
     assert not BypassCode.objects.check_passcode(alice, plaintext)[0]
@@ -254,3 +256,34 @@ def test_in_duo_account_mode_the_actions_go_to_duo(duo_account, helpdesk, alice,
     helpdesk.post(url(alice, "revoke-code"), {"reason": "INC-17"})
 
     assert list(duo_account.admin().get_user_bypass_codes(duo_user_id)) == []
+
+
+def test_a_second_click_on_disable_does_not_enable(helpdesk, alice):
+    page = helpdesk.get(url(alice, "set-active")).text
+    assert 'name="enable" value="False"' in page
+
+    helpdesk.post(url(alice, "set-active"), {"reason": "INC-18", "enable": "False"})
+    helpdesk.post(url(alice, "set-active"), {"reason": "INC-18", "enable": "False"})
+
+    alice.refresh_from_db()
+    assert not alice.is_active
+    assert not AuditEvent.objects.filter(action="person_enable").exists()
+
+
+def test_replacing_a_lost_card_also_retires_the_active_one(helpdesk, alice):
+    lost = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
+    active = CULinkCard.objects.create(user=alice, serial="51000002")
+
+    helpdesk.post(f"{url(alice, 'card-replace')}{lost.pk}/", {"reason": "x", "serial": "51000003"})
+
+    assert {c.serial: c.status for c in CULinkCard.objects.filter(user=alice)} == {
+        "51000001": "lost",
+        "51000002": "lost",
+        "51000003": "active",
+    }
+    assert active.pk
+
+
+@pytest.mark.parametrize("object_id", ["%C2%B2", "x", "9" * 30])
+def test_a_malformed_person_is_not_found(helpdesk, object_id):
+    assert helpdesk.get(f"/admin/duoportal/user/{object_id}/revoke-code/").status_code == 404

@@ -94,3 +94,8 @@ def test_no_list_shows_a_code_a_hash_a_totp_secret_or_a_whole_serial(helpdesk, r
                 continue
             assert not [s for s in secrets_ if s in response.text], opts.label
     assert "…2345" in superuser.get("/admin/duoportal/culinkcard/").text
+
+
+@pytest.mark.parametrize("term", ["9999-12-31", "0001-01-01", "9999-12-31 23:59"])
+def test_a_date_at_the_end_of_time_finds_nobody(helpdesk, alice, term):
+    assert found(helpdesk, {"q": term}) == set()
