@@ -91,6 +91,15 @@ def _back(person):
     return redirect("admin:duoportal_user_change", person.pk)
 
 
+def _told(request, person, changed, done, nothing):
+    """Back to the person's page, saying `done` if anything changed, else `nothing`."""
+    if changed:
+        messages.success(request, done)
+    else:
+        messages.info(request, nothing)
+    return _back(person)
+
+
 def revoke_code(model_admin, request, object_id):
     person = _person(model_admin, request, object_id)
     form = ReasonForm(request.POST or None)
@@ -102,11 +111,13 @@ def revoke_code(model_admin, request, object_id):
         except CodeStoreError as error:
             messages.error(request, refusals.code_store(error))
             return _back(person)
-        if revoked:
-            messages.success(request, _("The bypass code was revoked; the person was told."))
-        else:
-            messages.info(request, _("This person has no live bypass code."))
-        return _back(person)
+        return _told(
+            request,
+            person,
+            revoked,
+            _("The bypass code was revoked; the person was told."),
+            _("This person has no live bypass code."),
+        )
     return _page(
         model_admin,
         request,
@@ -128,11 +139,13 @@ def unlock(model_admin, request, object_id):
         changed = [
             k for k in kinds if ProofLock.objects.unlock(person, k, by=request.user, why=reason)
         ]
-        if changed:
-            messages.success(request, _("Unlocked; the person was told."))
-        else:
-            messages.info(request, _("Nothing was locked or counted."))
-        return _back(person)
+        return _told(
+            request,
+            person,
+            changed,
+            _("Unlocked; the person was told."),
+            _("Nothing was locked or counted."),
+        )
     return _page(
         model_admin,
         request,
@@ -235,11 +248,13 @@ def void_rescue_codes(model_admin, request, object_id):
         voided = helpdesk.void_rescue_codes(
             person, by=request.user, reason=form.cleaned_data["reason"]
         )
-        if voided:
-            messages.success(request, _("Rescue codes voided; the person was told."))
-        else:
-            messages.info(request, _("This person has no unused rescue codes."))
-        return _back(person)
+        return _told(
+            request,
+            person,
+            voided,
+            _("Rescue codes voided; the person was told."),
+            _("This person has no unused rescue codes."),
+        )
     return _page(
         model_admin,
         request,
