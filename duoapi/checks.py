@@ -10,6 +10,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from bypass.stores import duo_account_mode
+
 # Duo's integration keys; its hosts are names, with a port only for a stand-in.
 IKEY = re.compile(r"DI[0-9A-Z]{18}")
 HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?")
@@ -21,7 +23,7 @@ def _error(message, number):
 
 @register()
 def duo_account(app_configs, **kwargs):
-    if not settings.DUO_ACCOUNT_MODE:
+    if not duo_account_mode():
         return []
     account = settings.DUO_ACCOUNT
     errors = []

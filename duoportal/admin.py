@@ -301,11 +301,7 @@ class LiveCodeFilter(SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in ("yes", "no"):
             return queryset
-        live = queryset.filter(
-            bypass_codes__revoked_at__isnull=True,
-            bypass_codes__expires_at__gt=timezone.now(),
-            bypass_codes__uses__lt=F("bypass_codes__max_uses"),
-        ).values("pk")
+        live = BypassCode.objects.live().values("user_id")
         if self.value() == "yes":
             return queryset.filter(pk__in=live)
         return queryset.exclude(pk__in=live)
@@ -321,9 +317,8 @@ class IssuedTodayFilter(SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in BypassCode.Via.values:
             return queryset
-        today = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
         return queryset.filter(
-            bypass_codes__via=self.value(), bypass_codes__created_at__gte=today
+            bypass_codes__via=self.value(), bypass_codes__created_at__gte=helpdesk.start_of_today()
         ).distinct()
 
 

@@ -89,7 +89,7 @@ def _card_problems(cards):
             return [_("card reported lost")]
         return [_("card revoked")]
     card = active[0]
-    if card.expires_on and card.expires_on < timezone.localdate():
+    if card.is_expired:
         return [_("card expired on %(date)s") % {"date": card.expires_on.isoformat()}]
     return []
 
@@ -218,6 +218,11 @@ class Report:
     top_failures: list
 
 
+def start_of_today():
+    """Midnight in the portal's time zone, as an aware datetime."""
+    return timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+
+
 def todays_report():
     """Today's figures for the admin index, so an attack shows up. One query per figure.
 
@@ -225,7 +230,7 @@ def todays_report():
     created_at, audit events by action and time), so it stays fast however
     long the trail grows.
     """
-    today = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+    today = start_of_today()
     codes = (
         BypassCode.objects.filter(created_at__gte=today)
         .values_list("via")

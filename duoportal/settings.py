@@ -354,7 +354,6 @@ if _missing and len(_missing) < len(DUO_ACCOUNT):
         ", ".join(_missing),
         "missing: Duo account mode needs all of " + ", ".join(DUO_ACCOUNT_SETTINGS) + ".",
     )
-DUO_ACCOUNT_MODE = not _missing
 # Empty: duo_client's own pinned Duo certificate authorities (production).
 # A PEM file: a stand-in's certificate. HTTP: plain HTTP, development only.
 DUO_CA_CERTS = env.str("DUO_CA_CERTS", default="") or None
@@ -366,7 +365,8 @@ if PRODUCTION and DUO_CA_CERTS == "HTTP":
 # answers well within a worker's timeout.
 DUO_TIMEOUT_SECONDS = env.float("DUO_TIMEOUT_SECONDS", default=5)
 DUO_MAX_BACKOFF_SECONDS = env.int("DUO_MAX_BACKOFF_SECONDS", default=1)
-BYPASS_CODE_STORE = "duoapi.duostore.DuoStore" if DUO_ACCOUNT_MODE else "bypass.stores.LocalStore"
+# Which store keeps the codes is the one switch of the mode (bypass.stores.duo_account_mode).
+BYPASS_CODE_STORE = "bypass.stores.LocalStore" if _missing else "duoapi.duostore.DuoStore"
 
 LOGGING = {
     "version": 1,

@@ -255,7 +255,6 @@ def duo_account(settings, devduo_https):
     settings.DUO_ACCOUNT = devduo_https.account_settings()
     settings.DUO_CA_CERTS = str(devduo_https.certificate)
     settings.BYPASS_CODE_STORE = "duoapi.duostore.DuoStore"
-    settings.DUO_ACCOUNT_MODE = True
     settings.DUO_TIMEOUT_SECONDS = 2
     yield devduo_https
     devduo_https.control(fail="", seconds=0, clock_offset=0)
