@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from bypass.models import BypassCode
 from duoportal.models import CULinkCard, ProofLock, User
-from tests.browser import PHONE, Screens, screenshot_dir, sign_in
+from tests.browser import PHONE, Screens, fits_the_screen, screenshot_dir, sign_in
 from tests.idp import PEOPLE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,6 +91,12 @@ def test_helen_finds_alice_by_her_card_and_fixes_her_account(portal, chromium, t
     phone.get_by_role("textbox").first.fill(new_code)
     phone.get_by_role("button", name="Log In").click()
     expect(phone.get_by_role("heading", name="My account", exact=True)).to_be_visible()
+
+    # The helpdesk may have only a phone at hand too.
+    desk.set_viewport_size(PHONE)
+    for page in (f"/admin/duoportal/user/{alice.pk}/change/", "/admin/"):
+        desk.goto(portal + page)
+        assert fits_the_screen(desk), f"{page} scrolls sideways on a phone"
 
     actions = [e.action for e in alice.audit_events.filter(actor=helen).order_by("pk")]
     assert actions == ["bypass_revoke", "proof_unlock", "bypass_issue"]
