@@ -9,8 +9,9 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import F
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +27,7 @@ from duoportal.models import (
     optional_person,
 )
 from duoportal.notifications import notify
-from duoportal.results import CheckResult, Reason
+from duoportal.results import CheckResult, Matched, Reason
 from rescue.models import RescueCode
 
 CODE_PATTERN = r"[0-9]{9}"
@@ -76,6 +77,24 @@ def network_of(ip):
     # all of those are in the one /64 ::/64.
     address = getattr(address, "ipv4_mapped", None) or address
     return ipaddress.ip_network((address, 24 if address.version == 4 else 64), strict=False)
+
+
+def _update_returning(queryset, values, field):
+    """queryset.update(**values) for at most one row; returns that row's new `field`, or None.
+
+    What `QuerySet.update()` does, plus RETURNING (PostgreSQL, SQLite 3.35+),
+    which Django's ORM cannot say: the new count comes back with the UPDATE
+    instead of from a second query on the hot path of every passcode check.
+    """
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.clear_select_clause()
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    column = connections[queryset.db].ops.quote_name(queryset.model._meta.get_field(field).column)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {column}", params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 class BypassCodeQuerySet(models.QuerySet):
@@ -219,7 +238,12 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
 
         def check_either():
             result = check()
-            if result.reason == Reason.NO_CODE and self.has_a_passcode(user):
+            # A Matched (the code matched, its use still to count) needs no rewording.
+            if (
+                isinstance(result, CheckResult)
+                and result.reason == Reason.NO_CODE
+                and self.has_a_passcode(user)
+            ):
                 return CheckResult(Reason.WRONG_CODE)
             return result
 
@@ -254,28 +278,27 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         if latest is None or typed is None or not code_matches(latest.code_hash, typed):
             live = latest is not None and latest.is_live
             return CheckResult(Reason.WRONG_CODE if live else Reason.NO_CODE)
+        return Matched(partial(self._count_use, latest))
 
+    def _count_use(self, code):
+        """Count one use of `code`, whose hash matched; within attempt()'s transaction."""
         now = timezone.now()
         use = {"uses": F("uses") + 1, "last_used_at": now}
         if ip := request_context.get().ip:
             use["last_used_ip"] = ip
-        with transaction.atomic():
-            # The rule itself: one conditional UPDATE, so exactly max_uses
-            # requests succeed however many race, on any number of servers.
-            used = self.filter(
-                pk=latest.pk,
-                revoked_at__isnull=True,
-                expires_at__gt=now,
-                uses__lt=F("max_uses"),
-            ).update(**use)
-            if used:
-                self._record_use(latest, now)
-            latest.refresh_from_db(fields=["uses", "revoked_at"])
-        if used:
-            return CheckResult(Reason.ACCEPTED, uses_left=latest.uses_left)
-        if latest.revoked_at is not None:
+        # The rule itself: one conditional UPDATE, so exactly max_uses
+        # requests succeed however many race, on any number of servers.
+        live = self.filter(
+            pk=code.pk, revoked_at__isnull=True, expires_at__gt=now, uses__lt=F("max_uses")
+        )
+        uses = _update_returning(live, use, "uses")
+        if uses is not None:
+            self._record_use(code, now)
+            return CheckResult(Reason.ACCEPTED, uses_left=max(code.max_uses - uses, 0))
+        code.refresh_from_db(fields=["uses", "revoked_at"])
+        if code.revoked_at is not None:
             return CheckResult(Reason.REVOKED)
-        if latest.expires_at <= now:
+        if code.expires_at <= now:
             return CheckResult(Reason.EXPIRED)
         return CheckResult(Reason.USED_UP, uses_left=0)
 

@@ -26,7 +26,7 @@ from duoportal.encryption import decrypt, encrypt
 from duoportal.hashing import normalize
 from duoportal.middleware import request_context
 from duoportal.notifications import notify
-from duoportal.results import CheckResult, Reason
+from duoportal.results import CheckResult, Matched, Reason
 
 
 class UserManager(auth_models.UserManager):
@@ -208,6 +208,10 @@ class ProofLockManager(models.Manager):
         for one to free up, then is refused as `busy`, which counts nothing.
         Call it outside any transaction: inside one, the place it takes keeps
         the row locked (PostgreSQL) or the database (SQLite) until the commit.
+
+        `check()` returns a CheckResult, or a Matched when the secret matched
+        and its use is still to be counted: then the counting and the
+        settlement share one transaction.
         """
         if not user.is_active:
             # A disabled person has nothing usable, whoever asks (views, the API).
@@ -218,11 +222,15 @@ class ProofLockManager(models.Manager):
             return refusal
         try:
             result = check()
+            if isinstance(result, Matched):
+                with transaction.atomic():
+                    result = self._settle(user, kind, result.count(), action, reserved)
+            else:
+                result = self._settle(user, kind, result, action, reserved)
         except BaseException:
             # Not a refusal: give the place back, count nothing.
             self.filter(user=user, kind=kind).update(in_flight=self._released())
             raise
-        result = self._settle(user, kind, result, action, reserved)
         if result.accepted and kind != ProofLock.Kind.PASSCODE:
             # Someone who just proved themselves another way must be able to
             # use the bypass code they are about to get.
@@ -289,7 +297,7 @@ class ProofLockManager(models.Manager):
         maximum = settings.PROOF_MAX_FAILURES
         mine = self.filter(user=user, kind=kind)
         if result.accepted:
-            # The common case, so no transaction: one UPDATE resets the count.
+            # The common case, so no transaction of its own: one UPDATE resets the count.
             # A failure counted after this check began may have been checked
             # after it, so then the count stays (the next refusal shows it).
             AuditEvent.objects.record(action, subject=user, actor=user, outcome=result.reason)
@@ -297,7 +305,8 @@ class ProofLockManager(models.Manager):
             if not mine.exclude(failed_at__gte=reserved).update(in_flight=released, failures=0):
                 mine.update(in_flight=released)
             return replace(result, tries_left=maximum)
-        with transaction.atomic():
+        # Without a savepoint when within the transaction that counted a use.
+        with transaction.atomic(savepoint=False):
             # Exact without F(): this transaction holds the row (select_for_update
             # on PostgreSQL; on SQLite one writer at a time).
             lock = mine.select_for_update().get()

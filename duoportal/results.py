@@ -1,5 +1,6 @@
 """The one result type that every check in the models layer returns."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -43,3 +44,16 @@ class CheckResult:
 
     def __bool__(self):
         return self.accepted
+
+
+@dataclass(frozen=True)
+class Matched:
+    """What a check returns when the secret matched but its use is still to be counted.
+
+    `count()` makes the writes that count the use (the conditional UPDATE of a
+    code, its history) and returns the CheckResult. ProofLockManager.attempt
+    calls it in the transaction that also settles the proof's lock, so a
+    checked passcode costs one commit after its hash, not three.
+    """
+
+    count: Callable[[], CheckResult]
