@@ -7,18 +7,21 @@ Run:  .venv/bin/python benchmarks/admin_report.py [--events 10000000]
 It fills a throw-away test database with `--events` audit events spread over
 two years for 10,000 people (a few thousand of them today), with the
 database's own bulk insert, then times what the admin pages run: the index's
-report of today (helpdesk.todays_report), a person's page (helpdesk.overview)
-and the trail filtered to one person. It prints the figures (the median of
+report of today (helpdesk.todays_report), a person's page (helpdesk.overview),
+the trail filtered to one person, and the audit trail's admin pages as a
+superuser gets them (the whole list, and filtered). It prints the figures (the median of
 five runs each) and the command that reproduces them, and removes the database.
 """
 
 import argparse
 import statistics
 import time
+from urllib.parse import urlencode
 
 from common import print_command, throwaway_database
 from django.contrib.auth.hashers import make_password
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from duoportal import helpdesk
@@ -78,6 +81,34 @@ def median_ms(function, times=5):
     return statistics.median(samples) * 1000
 
 
+def admin_pages(person):
+    """The audit trail's changelist as a superuser's browser gets it, whole and filtered."""
+    from bypass.models import BypassCode
+
+    root = User.objects.create_user("root@example.edu", is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(root)
+    _, code = BypassCode.objects.issue(root, via="culink")
+    assert browser.post("/verify/passcode/", {"passcode": code}).status_code == 302
+    base = "/admin/duoportal/auditevent/"
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    pages = {
+        "the whole trail": "",
+        "its 100th page": "?p=100",
+        "one action": "?action__exact=card_check",
+        "failures today": "?" + urlencode({"outcome": "wrong_code", "at__gte": str(today)}),
+        "one person": f"?subject={person.pk}",
+        "a search": "?q=p123%40example.edu",
+    }
+    for name, query in pages.items():
+
+        def get(query=query):
+            response = browser.get(base + query)
+            assert response.status_code == 200, response.status_code
+
+        print(f"audit list, {name + ':':22}{median_ms(get):8.1f} ms")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -96,6 +127,7 @@ def main():
         print(f"a person's page overview: {median_ms(lambda: helpdesk.overview(person)):8.1f} ms")
         trail = AuditEvent.objects.filter(subject=person)
         print(f"their trail, first page:  {median_ms(lambda: list(trail[:100])):8.1f} ms")
+        admin_pages(person)
     print_command("admin_report.py", f"--events {args.events}")
 
 

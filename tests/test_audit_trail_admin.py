@@ -56,6 +56,30 @@ def test_it_filters_by_integration(helpdesk, alice):
     assert outcomes(helpdesk, {"application": "VPN"}) == {"one"}
 
 
+def test_it_offers_the_outcomes_of_recent_events(helpdesk, alice):
+    AuditEvent.objects.record(AuditEvent.Action.CARD_CHECK, subject=alice, outcome="one")
+    AuditEvent.objects.record(AuditEvent.Action.CARD_CHECK, subject=alice, outcome="two")
+
+    page = helpdesk.get(TRAIL).text
+    assert "?outcome=one" in page and "?outcome=two" in page
+    assert outcomes(helpdesk, {"outcome": "two"}) == {"two"}
+    # An outcome no recent event has still filters (a link from elsewhere, say).
+    assert outcomes(helpdesk, {"outcome": "three"}) == set()
+
+
+def test_a_trail_too_long_to_count_says_more_than(helpdesk, alice, monkeypatch):
+    from duoportal.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    for outcome in ["one", "one", "one", "two", "two"]:
+        AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome=outcome)
+
+    assert "more than 3 audit events" in helpdesk.get(TRAIL).text
+    # Filtered below the cap, the count is exact again.
+    assert "2 audit events" in helpdesk.get(TRAIL, {"outcome": "two"}).text
+    assert "more than" not in helpdesk.get(TRAIL, {"outcome": "two"}).text
+
+
 def test_it_exports_the_filtered_events_as_csv(helpdesk, alice, helen):
     AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome="one")
     AuditEvent.objects.record(
