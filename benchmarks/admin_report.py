@@ -99,6 +99,8 @@ def admin_pages(person):
         "failures today": "?" + urlencode({"outcome": "wrong_code", "at__gte": str(today)}),
         "one person": f"?subject={person.pk}",
         "a search": "?q=p123%40example.edu",
+        "an address": "?q=198.51.100.7",
+        "one application": "?application=VPN",
     }
     for name, query in pages.items():
 

@@ -24,6 +24,12 @@ from django.test.utils import setup_test_environment  # noqa: E402
 def throwaway_database():
     """A test database like the suite's, removed afterwards; DEBUG off, as in production."""
     setup_test_environment(debug=False)
+    # Not the test suite's database: a benchmark and the tests may run at once.
+    test = connection.settings_dict.setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(ROOT / ".benchmark-db.sqlite3")
+    else:
+        test["NAME"] = f"benchmark_{connection.settings_dict['NAME']}"
     name = connection.creation.create_test_db(verbosity=0)
     try:
         yield name

@@ -6,8 +6,10 @@ what it offers, and answers a malformed filter with a 400, never a 500.
 """
 
 import csv
+import ipaddress
 import json
 import re
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -660,7 +662,10 @@ class AuditEventAdmin(PortalModelAdmin):
         ApplicationFilter,
         SubjectFilter,
     ]
+    # What the search box finds is in get_search_results: along indexes, not
+    # a LIKE over every event.
     search_fields = ["subject_username", "actor_username", "ip"]
+    search_help_text = _("A person's username, e-mail or name (or part of it), or an IP address.")
     # No date_hierarchy: its list of days is a SELECT DISTINCT over the whole
     # trail. The date filter and any at__gte / at__lt range do its work.
     paginator = CappedCountPaginator
@@ -668,6 +673,30 @@ class AuditEventAdmin(PortalModelAdmin):
     show_full_result_count = False
     # The CSV export's columns: what the list shows, and the detail as JSON.
     EXPORT_FIELDS = ["at", "action", "outcome", "subject_username", "actor_username", "ip"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Events about or by the people the term names, or from the address it is.
+
+        Django's search would read every event (LIKE '%term%' on three
+        columns): seconds with millions. People are few, so the term is looked
+        up among them, and their events are found by the indexed ids; a name
+        no longer in the people table is matched whole.
+        """
+        term = search_term.strip()
+        refuse_control_characters(term)
+        if not term:
+            return queryset, False
+        named = Q(username__icontains=term) | Q(email__icontains=term)
+        people = list(
+            User.objects.filter(named | Q(display_name__icontains=term)).values_list(
+                "pk", flat=True
+            )[:100]
+        )
+        found = Q(subject_id__in=people) | Q(actor_id__in=people)
+        found |= Q(subject_username=term.lower())
+        with suppress(ValueError):  # Not an address: a name only.
+            found |= Q(ip=str(ipaddress.ip_address(term)))
+        return queryset.filter(found), False
 
     def get_urls(self):
         export = path(

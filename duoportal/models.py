@@ -167,7 +167,12 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-pk"]
         # The admin index's report counts today's events of a few actions: with
         # this index each figure reads only today's rows of those actions.
-        indexes = [models.Index(fields=["action", "at"], name="audit_action_at")]
+        indexes = [
+            models.Index(fields=["action", "at"], name="audit_action_at"),
+            # The trail's search box: a deleted person's name, an address.
+            models.Index(fields=["subject_username", "at"], name="audit_subject_username_at"),
+            models.Index(fields=["ip", "at"], name="audit_ip_at"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 

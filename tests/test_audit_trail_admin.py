@@ -80,6 +80,26 @@ def test_a_trail_too_long_to_count_says_more_than(helpdesk, alice, monkeypatch):
     assert "more than" not in helpdesk.get(TRAIL, {"outcome": "two"}).text
 
 
+def test_its_search_finds_a_person_and_an_address(helpdesk, alice, bob, helen):
+    AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome="one")
+    AuditEvent.objects.record(
+        AuditEvent.Action.PROOF_UNLOCK, subject=bob, actor=helen, outcome="two"
+    )
+    with asking_from("198.51.100.7"):
+        AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=bob, outcome="three")
+
+    assert outcomes(helpdesk, {"q": "ALICE"}) == {"one"}
+    # As the actor too: what Helen did.
+    assert outcomes(helpdesk, {"q": "helen"}) == {"two"}
+    assert outcomes(helpdesk, {"q": "198.51.100.7"}) == {"three"}
+    assert outcomes(helpdesk, {"q": "198.51.100.8"}) == set()
+    # A person since deleted is found by their whole username.
+    username = bob.username
+    bob.delete()
+    assert outcomes(helpdesk, {"q": username}) == {"two", "three"}
+    assert outcomes(helpdesk, {"q": "bo"}) == set()
+
+
 def test_it_exports_the_filtered_events_as_csv(helpdesk, alice, helen):
     AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome="one")
     AuditEvent.objects.record(

@@ -102,3 +102,64 @@ def test_helen_finds_alice_by_her_card_and_fixes_her_account(portal, chromium, t
     assert actions == ["bypass_revoke", "proof_unlock", "bypass_issue"]
     assert not ProofLock.objects.filter(user=alice, locked_until__isnull=False).exists()
     assert not screens.csp_errors
+
+
+# The helpdesk's own pages, each reached from Alice's page (set_active is a form on it).
+HELPDESK_PAGES = [
+    "change/",
+    "revoke-code/",
+    "unlock/",
+    "issue-code/",
+    "void-rescue-codes/",
+    "card-lost/{card}/",
+    "card-replace/{card}/",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_every_helpdesk_page_is_in_her_language_and_passes_axe(
+    portal, chromium, tmp_path, language
+):
+    from django.contrib.auth.models import Group
+
+    from duoportal.apps import HELPDESK_GROUP
+    from rescue.models import RescueCode
+
+    helen = User.objects.create_user(HELEN, is_staff=True, display_name="Helen Ho")
+    helen.groups.add(Group.objects.get(name=HELPDESK_GROUP))
+    alice = User.objects.create_user(ALICE, email=ALICE, display_name="Alice Chan")
+    card = CULinkCard.objects.create(user=alice, serial=PEOPLE[ALICE]["card_serial"])
+    BypassCode.objects.issue(alice, via="culink")
+    RescueCode.objects.generate(alice)
+    for _ in range(10):
+        BypassCode.objects.check_passcode(alice, "000000000")
+    _, helens_code = BypassCode.objects.issue(helen, via="culink")
+
+    context = chromium.new_context(viewport=PHONE)
+    context.add_cookies([{"name": "django_language", "value": language, "url": portal}])
+    desk = context.new_page()
+    screens = Screens(desk, screenshot_dir(tmp_path), f"helpdesk-{language}-pages")
+    sign_in(desk, portal, HELEN, PEOPLE[HELEN]["password"])
+    desk.goto(portal + "/verify/passcode/?next=/admin/")
+    desk.locator("#id_passcode").fill(helens_code)
+    desk.locator("main form button[type=submit]").first.click()
+    desk.wait_for_url(portal + "/admin/")
+
+    pages = {"index": "/admin/", "people": f"/admin/duoportal/user/?q={ALICE}"}
+    for route in HELPDESK_PAGES:
+        name = "person" if route == "change/" else route.split("/")[0]
+        pages[name] = f"/admin/duoportal/user/{alice.pk}/{route.format(card=card.pk)}"
+    pages["trail"] = f"/admin/duoportal/auditevent/?subject={alice.pk}"
+    pages["card import"] = "/admin/duoportal/culinkcard/import/"
+    for name, url in pages.items():
+        desk.goto(portal + url)
+        expect(desk.locator("html")).to_have_attribute(
+            "lang", "zh-hant" if language == "zh-hant" else "en"
+        )
+        screens(name)  # Also runs axe-core and checks nothing scrolls sideways.
+
+    if language == "zh-hant":
+        desk.goto(portal + f"/admin/duoportal/user/{alice.pk}/change/")
+        expect(desk.locator(".diagnosis")).not_to_contain_text("passcode locked until")
+    assert not screens.csp_errors
+    assert not screens.violations, "\n".join(f"{k}:\n{v}" for k, v in screens.violations.items())
