@@ -3,6 +3,8 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class RequestContext:
@@ -31,19 +33,47 @@ request_context = ContextVar("request_context", default=RequestContext())  # noq
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _client_ip(request):
-    address = request.META.get("REMOTE_ADDR", "")
+def _address(text):
     try:
-        return str(ipaddress.ip_address(address))
+        return ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+
+
+def client_ip(request):
+    """The asking person's address: REMOTE_ADDR, unless trusted proxies say otherwise.
+
+    Anyone can send X-Forwarded-For, so it is read only as far as the
+    settings trust it. With TRUSTED_PROXIES (networks), it is read from the
+    right while each address is one of those proxies; the first that is not
+    is the person's. With TRUSTED_PROXY_COUNT = n, each of n proxies appended
+    the address it was called from, so the n-th from the right is the
+    person's (as allauth reads it); a request with fewer entries did not come
+    through them, and its own REMOTE_ADDR is taken.
+    """
+    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    networks, count = settings.TRUSTED_PROXIES, settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if remote is None or not forwarded or not (networks or count):
+        return str(remote) if remote else None
+    chain = [*forwarded.split(","), str(remote)]
+    if networks:
+        for hop in reversed(chain):
+            address = _address(hop)
+            if address is None or not any(address in network for network in networks):
+                return str(address) if address else None
+        return str(_address(chain[0]))
+    if len(chain) <= count:
+        return str(remote)
+    address = _address(chain[-(count + 1)])
+    return str(address) if address else None
 
 
 def audit_context(get_response):
     def middleware(request):
         token = request_context.set(
             RequestContext(
-                ip=_client_ip(request),
+                ip=client_ip(request),
                 user_agent=CONTROL_CHARACTERS.sub("", request.META.get("HTTP_USER_AGENT", "")),
             )
         )

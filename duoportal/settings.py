@@ -7,6 +7,7 @@ only then is every production setting required, and a missing one stops the
 process at start-up instead of running half-configured.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -73,7 +74,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancers ask it before any host check, redirect or session.
+    "duoportal.health.healthz",
     "django.middleware.security.SecurityMiddleware",
+    # Static files, compressed and with hashed names, from each app server itself.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -260,10 +265,45 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Where collectstatic writes; development serves the source folders and needs none.
+STATIC_ROOT = env.str("STATIC_ROOT", default="") or (
+    str(BASE_DIR / "staticfiles") if PRODUCTION else None
+)
+# Production serves what `manage.py collectstatic` wrote to STATIC_ROOT: names
+# carry a hash of the content (cached for a year) and gzip/brotli copies sit
+# beside them. Development and the tests serve the source folders as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Behind a reverse proxy or load balancer: how far X-Forwarded-For and
+# X-Forwarded-Proto are believed (duoportal/middleware.py, client_ip). Either
+# the number of proxies in front of the app servers, each appending to
+# X-Forwarded-For, or their networks. Without either, the client's address is
+# REMOTE_ADDR and the scheme is gunicorn's own, whatever headers say.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+try:
+    TRUSTED_PROXIES = [
+        ipaddress.ip_network(network.strip(), strict=False)
+        for network in env.list("TRUSTED_PROXIES", default=[])
+        if network.strip()
+    ]
+except ValueError as error:
+    refuse("TRUSTED_PROXIES", f"{error}; give networks such as 10.0.0.0/8 or 192.0.2.10.")
+if TRUSTED_PROXY_COUNT < 0:
+    refuse("TRUSTED_PROXY_COUNT", "must be 0 or more.")
+if TRUSTED_PROXY_COUNT or TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # allauth reads the client's address itself (its rate limits): the same way.
+    ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 if PRODUCTION:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

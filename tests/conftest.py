@@ -188,15 +188,13 @@ def certificate(tmp_path):
 def portal_over_https(certificate, transactional_db):
     """The portal under gunicorn serving TLS itself, on the test database: its base URL.
 
-    With its style sheet, for a browser (gunicorn alone serves no static files).
+    With its style sheet, which whitenoise serves from the source folders outside production.
     """
     from django.db import connection
 
     from tests.gunicorn import database_url, gunicorn
 
-    with gunicorn(
-        database_url(connection), certificate=certificate, app="tests.static_wsgi"
-    ) as url:
+    with gunicorn(database_url(connection), certificate=certificate) as url:
         yield url
 
 

@@ -59,14 +59,11 @@ def self_signed(directory, hostname="localhost"):
 
 
 @contextmanager
-def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None, app="duoportal.wsgi"):
-    """Serve the portal with gunicorn on a free port; yields its base URL.
-
-    `app` may be "tests.static_wsgi" for a browser, which needs the style sheet.
-    """
+def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None):
+    """Serve the portal with gunicorn on a free port; yields its base URL."""
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", app,
+        sys.executable, "-m", "gunicorn", "duoportal.wsgi",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads),
         "--log-level", "warning",

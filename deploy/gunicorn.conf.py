@@ -1,0 +1,41 @@
+"""gunicorn's settings for the portal: `gunicorn -c deploy/gunicorn.conf.py duoportal.wsgi`.
+
+Everything can be set from the environment (an EnvironmentFile of the
+systemd unit, say); the defaults suit one app server with a few cores.
+"""
+
+import os
+
+cores = os.cpu_count() or 1
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# One worker per core; threads so that a worker's argon2 hashes, which release
+# the GIL, overlap its Python work and its waits on the database and on Duo.
+workers = int(os.environ.get("GUNICORN_WORKERS", cores))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread"
+# At most this many argon2 hashes at once per worker, so the machine runs one
+# per core (docs/performance.md); more would only slow each other down.
+os.environ.setdefault("ARGON2_CONCURRENCY", str(max(1, cores // workers)))
+
+# A request is a few database statements and at most one hash, or in Duo
+# account mode a Duo call capped by DUO_TIMEOUT_SECONDS: 30 s means stuck.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+# Behind a proxy or load balancer that keeps connections open to the app servers.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+# A worker is replaced after this many requests (with jitter, so not all at
+# once): whatever a library might leak stays bounded. 0 turns it off.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
+max_requests_jitter = max_requests // 10
+
+# The application logs each request itself, as JSON with its request id;
+# gunicorn's access log would say it twice.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# The portal, not gunicorn, decides which proxy to believe (TRUSTED_PROXY_COUNT).
+forwarded_allow_ips = ""
+# Load the application once in the master: workers fork with it, and a broken
+# configuration stops the start instead of every worker in turn.
+preload_app = True

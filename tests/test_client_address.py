@@ -1,0 +1,88 @@
+"""Whose address the audit trail, the throttles and the new-network notice see."""
+
+import ipaddress
+
+import pytest
+from django.test import RequestFactory, override_settings
+
+from duoportal.middleware import client_ip
+from duoportal.models import AuditEvent
+from tests.test_settings import PRODUCTION, run
+
+PROXIES = ["10.0.0.0/8"]
+
+
+def address(forwarded=None, remote="192.0.2.1", **trust):
+    networks = [ipaddress.ip_network(n) for n in trust.get("networks", [])]
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    request = RequestFactory().get("/", REMOTE_ADDR=remote, **headers)
+    with override_settings(TRUSTED_PROXY_COUNT=trust.get("count", 0), TRUSTED_PROXIES=networks):
+        return client_ip(request)
+
+
+def test_without_trusted_proxies_the_header_is_ignored():
+    assert address("203.0.113.5") == "192.0.2.1"
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "count", "expected"),
+    [
+        # nginx appends the address it was called from.
+        ("203.0.113.5", 1, "203.0.113.5"),
+        # Whatever the caller sent comes first, and is not believed.
+        ("6.6.6.6, 203.0.113.5", 1, "203.0.113.5"),
+        # A load balancer, then nginx.
+        ("6.6.6.6, 203.0.113.5, 10.0.0.2", 2, "203.0.113.5"),
+        # Straight to the app server, past the load balancer: its own address.
+        ("6.6.6.6", 2, "192.0.2.1"),
+        ("not an address", 1, None),
+        ("2001:db8::7", 1, "2001:db8::7"),
+    ],
+)
+def test_a_count_of_proxies_reads_that_far_from_the_right(forwarded, count, expected):
+    assert address(forwarded, count=count) == expected
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "remote", "expected"),
+    [
+        ("6.6.6.6, 203.0.113.5, 10.0.0.2", "10.0.0.1", "203.0.113.5"),
+        # From outside the proxies' networks, nothing it says is believed.
+        ("203.0.113.5", "198.51.100.9", "198.51.100.9"),
+        # Every hop a proxy: the first address there is.
+        ("10.1.1.1, 10.0.0.2", "10.0.0.1", "10.1.1.1"),
+    ],
+)
+def test_proxy_networks_are_read_from_the_right_while_they_are_proxies(forwarded, remote, expected):
+    assert address(forwarded, remote, networks=PROXIES) == expected
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_has_the_persons_address_behind_a_proxy(client, alice):
+    client.force_login(alice)
+    with override_settings(TRUSTED_PROXY_COUNT=1):
+        client.post(
+            "/verify/passcode/",
+            {"passcode": "000000000"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5",
+        )
+
+    assert AuditEvent.objects.filter(subject=alice).latest("at").ip == "203.0.113.5"
+
+
+PROXY_HEADER = "from django.conf import settings as s; print(getattr(s, 'SECURE_PROXY_SSL_HEADER'))"
+
+
+def test_x_forwarded_proto_is_believed_only_behind_trusted_proxies():
+    assert run("shell", "--no-imports", "-c", PROXY_HEADER, **PRODUCTION).stdout.strip() == "None"
+    behind = run("shell", "--no-imports", "-c", PROXY_HEADER, TRUSTED_PROXY_COUNT="1")
+    assert behind.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+    networks = run("shell", "--no-imports", "-c", PROXY_HEADER, TRUSTED_PROXIES="10.0.0.0/8")
+    assert networks.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def test_it_refuses_proxies_that_are_not_networks():
+    result = run("check", TRUSTED_PROXIES="10.0.0.0/8,proxy.example.edu")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr
