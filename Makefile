@@ -39,6 +39,8 @@ universal-demo: $(VENV)/.installed
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here).
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@# Chinese glyphs for the Traditional Chinese screens (and their screenshots).
+	@fc-list :lang=zh-tw | grep -q . || (apt-get update && apt-get install -y fonts-noto-cjk)
 
 # GNU gettext (xgettext, msgmerge, msgfmt) for makemessages, compilemessages and the test
 # that the Chinese catalogue holds every text of the code.

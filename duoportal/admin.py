@@ -237,7 +237,7 @@ class PersonCreationForm(forms.ModelForm):
         return super().save(commit)
 
 
-class CULinkCardInline(admin.TabularInline):
+class CULinkCardInline(admin.StackedInline):
     model = CULinkCard
     extra = 0
     fields = ["serial", "status", "expires_on"]

@@ -59,11 +59,11 @@ def self_signed(directory, hostname="localhost"):
 
 
 @contextmanager
-def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None):
-    """Serve the portal with gunicorn on a free port; yields its base URL."""
+def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None, app="duoportal.wsgi"):
+    """Serve the portal (or the Duo stand-in, `app`) with gunicorn on a free port: its URL."""
     port = free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "duoportal.wsgi",
+        sys.executable, "-m", "gunicorn", app,
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads),
         "--log-level", "warning",

@@ -150,7 +150,7 @@ def test_every_helpdesk_page_is_in_her_language_and_passes_axe(
         name = "person" if route == "change/" else route.split("/")[0]
         pages[name] = f"/admin/duoportal/user/{alice.pk}/{route.format(card=card.pk)}"
     pages["trail"] = f"/admin/duoportal/auditevent/?subject={alice.pk}"
-    pages["card import"] = "/admin/duoportal/culinkcard/import/"
+    pages["card-import"] = "/admin/duoportal/culinkcard/import/"
     for name, url in pages.items():
         desk.goto(portal + url)
         expect(desk.locator("html")).to_have_attribute(
