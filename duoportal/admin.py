@@ -625,7 +625,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.CAP + 1].count()
+        # Unordered: counting needs no ORDER BY, which would steer the database
+        # to read the trail in date order instead of along a filter's index.
+        return self.object_list.order_by()[: self.CAP + 1].count()
 
     @property
     def capped(self):

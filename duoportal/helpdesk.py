@@ -43,6 +43,8 @@ class Overview:
     devices: list
     events: list
     diagnosis: list = field(default_factory=list)
+    # What the helpdesk can do about it, one sentence each.
+    advice: list = field(default_factory=list)
 
 
 def overview(person):
@@ -61,6 +63,7 @@ def overview(person):
         events=list(AuditEvent.objects.filter(subject=person)[:RECENT_EVENTS]),
     )
     summary.diagnosis = diagnose(summary)
+    summary.advice = advise(summary)
     return summary
 
 
@@ -78,6 +81,52 @@ def diagnose(summary):
     if summary.rescue_codes_made_at and not summary.rescue_codes_left:
         lines.append(_("rescue codes all used"))
     return lines
+
+
+ADVICE = {
+    "disabled": gettext_noop(
+        "Disabled people can neither get nor use a code. Enable them only if they should "
+        "have access again."
+    ),
+    "no_valid_card": gettext_noop(
+        "Without a valid card they can still use a rescue code. Otherwise, check their "
+        "photo ID and issue a code for them; replace the card once the card centre has "
+        "made a new one."
+    ),
+    ProofLock.Kind.PASSCODE: gettext_noop(
+        'Ten wrong codes were typed at "Enter a Passcode", by them or by someone '
+        "guessing. The lock lifts by itself at %(time)s; getting a new code with their "
+        "card lifts it too. Unlock only after checking who they are."
+    ),
+    ProofLock.Kind.CARD: gettext_noop(
+        "Ten wrong card serials were typed. The lock lifts by itself at %(time)s. "
+        "Unlock only after checking who they are and that the card on record is theirs."
+    ),
+    ProofLock.Kind.RESCUE: gettext_noop(
+        "Ten wrong rescue codes were typed. The lock lifts by itself at %(time)s. "
+        "Unlock only after checking who they are."
+    ),
+    "rescue_used": gettext_noop(
+        "With a new code they can make a new set of rescue codes under My account."
+    ),
+}
+
+
+def advise(summary):
+    """What the helpdesk can do about each line of the diagnosis, in the same order."""
+    advice = []
+    if not summary.person.is_active:
+        advice.append(_(ADVICE["disabled"]))
+    if _card_problems(summary.cards):
+        advice.append(_(ADVICE["no_valid_card"]))
+    now = timezone.now()
+    for lock in summary.locks:
+        if lock.locked_until and lock.locked_until > now:
+            time = formats.time_format(timezone.localtime(lock.locked_until), "H:i")
+            advice.append(_(ADVICE[lock.kind]) % {"time": time})
+    if summary.rescue_codes_made_at and not summary.rescue_codes_left:
+        advice.append(_(ADVICE["rescue_used"]))
+    return advice
 
 
 def _card_problems(cards):

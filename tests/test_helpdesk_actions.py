@@ -16,9 +16,10 @@ def url(person, action):
 
 
 def test_the_persons_page_offers_the_actions(helpdesk, alice):
+    BypassCode.objects.issue(alice, via="culink")
     text = helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
 
-    for action in ["issue-code", "revoke-code", "unlock"]:
+    for action in ["issue-code", "revoke-code", "unlock", "set-active"]:
         assert f'href="{url(alice, action)}"' in text
 
 

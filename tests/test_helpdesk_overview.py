@@ -48,7 +48,15 @@ def test_a_person_whose_passcode_is_locked(alice):
     until = timezone.make_aware(timezone.datetime(2030, 1, 1, 14, 32))
     ProofLock.objects.create(user=alice, kind="passcode", failures=0, locked_until=until)
 
-    assert overview(alice).diagnosis == ["passcode locked until 14:32"]
+    summary = overview(alice)
+
+    assert summary.diagnosis == ["passcode locked until 14:32"]
+    # And what to do about it, for someone who has never seen the portal.
+    assert summary.advice == [
+        'Ten wrong codes were typed at "Enter a Passcode", by them or by someone guessing. '
+        "The lock lifts by itself at 14:32; getting a new code with their card lifts it too. "
+        "Unlock only after checking who they are."
+    ]
 
 
 def test_a_person_who_used_every_rescue_code(alice):
@@ -67,7 +75,13 @@ def test_a_disabled_person_with_everything_else_wrong(alice):
     alice.save()
     card(alice, status="lost")
 
-    assert overview(alice).diagnosis == ["disabled", "card reported lost"]
+    summary = overview(alice)
+
+    assert summary.diagnosis == ["disabled", "card reported lost"]
+    assert [line.split(".")[0] for line in summary.advice] == [
+        "Disabled people can neither get nor use a code",
+        "Without a valid card they can still use a rescue code",
+    ]
 
 
 def test_it_gathers_the_code_apps_locks_and_latest_events(alice, helen):

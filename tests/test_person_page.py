@@ -4,6 +4,7 @@ import pytest
 
 from bypass.models import BypassCode
 from duoportal.models import AuditEvent, CULinkCard, ProofLock
+from rescue.models import RescueCode
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +55,16 @@ def test_it_says_when_nothing_stops_the_person(helpdesk, alice):
     text = helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
 
     assert "Nothing on record stops this person from getting a bypass code." in text
+
+
+def test_it_offers_only_the_actions_that_would_change_something(helpdesk, alice):
+    page = f"/admin/duoportal/user/{alice.pk}/change/"
+    revoke, void = f"/admin/duoportal/user/{alice.pk}/revoke-code/", "void-rescue-codes/"
+
+    before = helpdesk.get(page).text
+    BypassCode.objects.issue(alice, via="culink")
+    RescueCode.objects.generate(alice)
+    after = helpdesk.get(page).text
+
+    assert revoke not in before and void not in before
+    assert revoke in after and void in after
