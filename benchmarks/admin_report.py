@@ -84,7 +84,10 @@ def median_ms(function, times=5):
 def admin_pages(person):
     """The audit trail's changelist as a superuser's browser gets it, whole and filtered."""
     from bypass.models import BypassCode
+    from duoapi.models import Integration
 
+    # The application filter offers (and applies) only the integrations there are.
+    Integration.objects.create_integration("VPN")
     root = User.objects.create_user("root@example.edu", is_staff=True, is_superuser=True)
     browser = Client()
     browser.force_login(root)

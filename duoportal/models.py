@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models import F, Q, Value
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -172,6 +173,9 @@ class AuditEvent(models.Model):
             # The trail's search box: a deleted person's name, an address.
             models.Index(fields=["subject_username", "at"], name="audit_subject_username_at"),
             models.Index(fields=["ip", "at"], name="audit_ip_at"),
+            # The trail's filter by application: the same expression as
+            # filter(detail__application=...), so the database uses it.
+            models.Index(KeyTransform("application", "detail"), "at", name="audit_application_at"),
         ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
