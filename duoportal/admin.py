@@ -43,7 +43,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from bypass.models import BypassCode
-from duoportal import card_import_views, helpdesk, helpdesk_views
+from bypass.stores import CodeStoreError
+from duoportal import card_import_views, helpdesk, helpdesk_views, refusals
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, CULinkCard, ProofLock, User, normalize_serial
 
@@ -413,8 +414,29 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
             queryset = queryset.filter(WITHOUT_ADMIN_ACCESS)
         return queryset, may_have_duplicates
 
+    def get_fieldsets(self, request, obj=None):
+        if request.user.is_superuser or obj is None:
+            return super().get_fieldsets(request, obj)
+        # The helpdesk's view of a person: who they are and whether they are
+        # enabled, without the rights it may not touch anyway.
+        return [
+            (None, {"fields": ["username"]}),
+            (_("Personal info"), {"fields": ["display_name", "first_name", "last_name", "email"]}),
+            (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
+        ]
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # As the Disable and Enable actions do it: disabling revokes the
+            # live code, the person is told, and the trail says so.
+            wanted, obj.is_active = obj.is_active, form.initial["is_active"]
+            super().save_model(request, obj, form, change)
+            try:
+                helpdesk.set_active(obj, wanted, by=request.user, reason="on the person's page")
+            except CodeStoreError as error:
+                messages.error(request, refusals.code_store(error))
+        else:
+            super().save_model(request, obj, form, change)
         audit_admin_change(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

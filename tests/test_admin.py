@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core import mail
 from django.test import Client
 
 from bypass.models import BypassCode
@@ -154,6 +155,29 @@ def test_it_records_helpdesk_changes_to_a_person(helpdesk, helen, alice):
     event = alice.audit_events.get(action="admin_change")
     assert event.actor == helen
     assert set(event.detail["fields"]) >= {"display_name", "is_active"}
+
+
+def test_disabling_on_the_persons_page_is_the_disable_action(
+    helpdesk, helen, alice, django_capture_on_commit_callbacks
+):
+    BypassCode.objects.issue(alice, via="culink")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        helpdesk.post(f"/admin/duoportal/user/{alice.pk}/change/", person_form(alice, is_active=""))
+
+    alice.refresh_from_db()
+    assert not alice.is_active and BypassCode.objects.live_for(alice) is None
+    event = alice.audit_events.get(action="person_disable")
+    assert (event.actor, event.detail["reason"]) == (helen, "on the person's page")
+    # Told of the disabling and of the revoked code, as by the Disable action.
+    assert mail.outbox and {tuple(message.to) for message in mail.outbox} == {(alice.email,)}
+
+
+def test_helpdesk_sees_no_rights_on_a_persons_page(helpdesk, root, alice):
+    page = f"/admin/duoportal/user/{alice.pk}/change/"
+    assert "Superuser status" not in helpdesk.get(page).text
+    assert "Superuser status" in pass_prompt(Client(), root).get(page).text
 
 
 def person_form(person, **changes):
