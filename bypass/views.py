@@ -17,6 +17,7 @@ from bypass.stores import CodeStoreError, duo_account_mode
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorNameForm
 from duoportal.models import ProofLock
+from duoportal.throttles import per_address
 
 # The session remembers which card check GET BYPASS CODE may use up.
 CHECK_TOKEN_KEY = "card_check_token"  # noqa: S105 (a session key, not a secret)
@@ -41,6 +42,7 @@ def card_start(request):
 
 
 @login_required
+@per_address("card")
 def card(request):
     form = CardCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

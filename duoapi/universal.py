@@ -31,6 +31,7 @@ from duoapi.views import calling_as
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent
 from duoportal.prompt import passcode_prompt
+from duoportal.throttles import per_integration, too_many
 
 # The prompts this browser was sent to: only it may answer them.
 SESSION_KEY = "duo_prompts"
@@ -40,6 +41,10 @@ Outcome = AuthorizationRequest.Outcome
 # What the person is told when the prompt cannot be shown.
 REFUSALS = {
     "application": _("This application is not known to the portal, or is turned off."),
+    "throttled": _(
+        "Too many people are signing in to this application at once. Wait a moment, then "
+        "go back and press Log In again."
+    ),
     "request": _(
         "The application's sign-in request is not valid or has expired. Go back to the "
         "application and sign in again."
@@ -312,6 +317,9 @@ def prompt(request, key):
         answer = AuthorizationRequest.objects.for_prompt(key, lock=True)
         if answer is None or answer.answered_at:
             return _way_back(request, answer)
+        if seconds := per_integration(request, "universal_prompt", answer.integration):
+            message = REFUSALS["throttled"]
+            return too_many(request, seconds, "duoapi/prompt_error.html", message=message)
         with calling_as(request, answer.integration, None):
             if "cancel" in request.POST:
                 return _answer(request, answer, Outcome.CANCEL)

@@ -24,6 +24,7 @@ from duoportal import refusals
 from duoportal.middleware import CONTROL_CHARACTERS, RequestContext, request_context
 from duoportal.models import AuditEvent, ProofLock
 from duoportal.results import Reason
+from duoportal.throttles import per_integration
 
 
 def ok(response):
@@ -227,6 +228,11 @@ PASSCODE_FACTORS = {"passcode": "passcode", "prompt": "prompt"}
 
 @duo_api("POST")
 def auth(request, integration, params):
+    if seconds := per_integration(request, "duo_auth", integration):
+        # duo_client waits and retries a 429 by itself.
+        response = fail(signing.SignatureError(42901, 429, "Too Many Requests"))
+        response["Retry-After"] = str(seconds)
+        return response
     factor = _text(params, "factor")
     if factor not in PASSCODE_FACTORS:
         # auto, push, phone and sms need a phone; the portal has none to call.

@@ -9,6 +9,7 @@ process at start-up instead of running half-configured.
 
 import ipaddress
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -152,7 +153,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis in production (CACHE_URL=redis://...), local memory in development.
+# It holds the throttles' counts only: sessions are in the database.
 CACHES = {"default": required("cache_url", "CACHE_URL", "locmemcache://")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A Redis that does not answer costs a request at most this long, then the
+    # throttles let it through (duoportal/throttles.py).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
+
+
+def throttle_rate(name, default):
+    """A rate such as "30/m" or "50/s" (django-ratelimit's), or None for "off"."""
+    rate = env.str(name, default=default).strip().lower()
+    if rate == "off":
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/([1-9][0-9]*)?[smhd]", rate):
+        refuse(name, 'give a rate such as "30/m" or "50/s", or "off".')
+    return rate
+
+
+# Every check that hashes is throttled: the screens and the portal's prompt
+# per client address (campus NAT puts many people behind one, so generous),
+# the Duo API and the Universal Prompt per integration.
+THROTTLE_PER_ADDRESS = throttle_rate("THROTTLE_PER_ADDRESS", "30/m")
+THROTTLE_PER_INTEGRATION = throttle_rate("THROTTLE_PER_INTEGRATION", "50/s")
 
 # Sign-in with Microsoft 365 (Entra ID) through allauth's microsoft provider.
 # In development it talks to the local identity provider (duoportal/devidp),

@@ -19,6 +19,7 @@ from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm
 from duoportal.models import AuditEvent, AuthenticatorDevice
 from duoportal.prompt import passcode_prompt
 from duoportal.secondfactor import second_factor_required
+from duoportal.throttles import per_address
 from rescue.models import RescueCode
 
 
@@ -47,6 +48,7 @@ def verify(request):
 
 
 @login_required
+@per_address("passcode")
 def verify_passcode(request):
     prompt = passcode_prompt(request, request.user)
     if prompt.accepted:

@@ -8,6 +8,7 @@ from bypass.views import code_screen
 from duoportal import refusals
 from duoportal.models import ProofLock
 from duoportal.secondfactor import second_factor_required
+from duoportal.throttles import per_address
 from rescue.forms import RescueCodeForm
 from rescue.models import RescueCode
 
@@ -19,6 +20,7 @@ def start(request):
 
 @never_cache
 @login_required
+@per_address("rescue")
 def submit(request):
     form = RescueCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -29,6 +29,18 @@ def pytest_report_header(config):
     return f"database: {settings.DATABASES['default']['ENGINE']}"
 
 
+# The throttles count per address and per integration in the cache, across
+# tests: off, except where a test turns them on (tests/test_throttles.py).
+# The servers the tests start inherit this.
+os.environ.setdefault("THROTTLE_PER_ADDRESS", "off")
+os.environ.setdefault("THROTTLE_PER_INTEGRATION", "off")
+
+
+@pytest.fixture(autouse=True)
+def no_throttles(settings):
+    settings.THROTTLE_PER_ADDRESS = settings.THROTTLE_PER_INTEGRATION = None
+
+
 @pytest.fixture(autouse=True)
 def english_between_tests():
     # A test client request may leave its language active in this thread.

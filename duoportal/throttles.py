@@ -1,0 +1,70 @@
+"""Throttles in front of every check that hashes, so argon2 work cannot take the portal down.
+
+A wrong passcode costs about 20 ms of argon2, so a hundred bad requests a
+second fill two cores. The per-person locks stop guessing at one person; these
+stop a flood: the screens and prompts per client address
+(THROTTLE_PER_ADDRESS), the Duo API and the Universal Prompt per integration
+(THROTTLE_PER_INTEGRATION), since every VPN user arrives from one address.
+
+Counts live in the cache (Redis in production, shared by every app server),
+through django-ratelimit. When the cache does not answer, the throttles let
+everything through and say so in the log: a Redis outage must not stop
+people getting codes.
+"""
+
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+
+from duoportal.middleware import request_context
+
+logger = logging.getLogger(__name__)
+
+
+def seconds_to_wait(request, group, who, rate):
+    """Count this request of `who` against `rate` ("30/m"; None: off); 0 while within it.
+
+    Otherwise the seconds until `who` may try again, for Retry-After.
+    """
+    if rate is None:
+        return 0
+    try:
+        usage = get_usage(request, group=group, key=lambda *_: who, rate=rate, increment=True)
+    except Exception:  # The cache client's own errors, whatever they are.
+        logger.warning("Throttle %s let a request through: the cache does not answer", group)
+        return 0
+    if usage is None or not usage["should_limit"]:
+        return 0
+    return max(1, usage["time_left"])
+
+
+def too_many(request, seconds, template="429.html", **context):
+    response = render(request, template, {"seconds": seconds, **context}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def per_address(group):
+    """Throttle a screen's POSTs (the checks) per client address."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST":
+                who = request_context.get().ip or "unknown"
+                seconds = seconds_to_wait(request, group, who, settings.THROTTLE_PER_ADDRESS)
+                if seconds:
+                    return too_many(request, seconds)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def per_integration(request, group, integration):
+    """Seconds an integration must wait before its next check, or 0."""
+    return seconds_to_wait(request, group, integration.ikey, settings.THROTTLE_PER_INTEGRATION)

@@ -1,0 +1,143 @@
+"""Throttles in front of every check that hashes: per address on the screens, per integration
+on the Duo API and the Universal Prompt."""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from bypass.models import BypassCode
+from duoportal.models import CULinkCard, ProofLock
+from rescue.models import RescueCode
+from tests.devsite import free_port
+from tests.duo import auth_client, refusal
+
+pytestmark = pytest.mark.django_db
+
+SCREENS = {
+    "passcode": ("/verify/passcode/", {"passcode": "000000000"}),
+    "card": ("/bypass-code/card/check/", {"serial": "00000000", "robot": "on"}),
+    "rescue": ("/bypass-code/rescue/code/", {"code": "0000-0000-00"}),
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_counts():
+    # Counts from an earlier test would hold this one up (the cache is shared).
+    cache.clear()
+
+
+@pytest.fixture
+def alice_everywhere(alice):
+    CULinkCard.objects.create(user=alice, serial="51002345")
+    BypassCode.objects.issue(alice, via="culink")
+    RescueCode.objects.generate(alice)
+    return alice
+
+
+@pytest.mark.parametrize("kind", SCREENS)
+def test_a_screen_refuses_a_flood_from_one_address(settings, alice_everywhere, kind, monkeypatch):
+    monkeypatch.setattr("django_recaptcha.fields.client.submit", _human)
+    settings.THROTTLE_PER_ADDRESS = "3/m"
+    url, data = SCREENS[kind]
+    browser = Client(REMOTE_ADDR="203.0.113.5")
+    browser.force_login(alice_everywhere)
+
+    answers = [browser.post(url, data) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert 0 < int(answers[-1]["Retry-After"]) <= 60
+    assert "Too many tries came from your network" in answers[-1].text
+    # The fourth was not checked: only three failures are counted.
+    lock_kind = {"passcode": "passcode", "card": "card", "rescue": "rescue"}[kind]
+    assert ProofLock.objects.get(user=alice_everywhere, kind=lock_kind).failures == 3
+    # Another address, and a look at the page, are not held up.
+    other = Client(REMOTE_ADDR="198.51.100.9")
+    other.force_login(alice_everywhere)
+    assert other.post(url, data).status_code == 200
+    assert browser.get(url).status_code == 200
+
+
+def test_it_speaks_the_persons_language(settings, alice):
+    settings.THROTTLE_PER_ADDRESS = "1/m"
+    browser = Client(REMOTE_ADDR="203.0.113.5", HTTP_ACCEPT_LANGUAGE="zh-hant")
+    browser.force_login(alice)
+    browser.post("/verify/passcode/", {"passcode": "1"})
+
+    refused = browser.post("/verify/passcode/", {"passcode": "1"})
+
+    assert refused.status_code == 429 and 'lang="zh-Hant"' in refused.text
+    assert "Too many tries" not in refused.text
+
+
+def test_off_is_off(settings, alice):
+    settings.THROTTLE_PER_ADDRESS = None
+    browser = Client(REMOTE_ADDR="203.0.113.5")
+    browser.force_login(alice)
+
+    answers = {browser.post("/verify/passcode/", {"passcode": "1"}).status_code for _ in range(12)}
+    assert answers == {200}
+
+
+def test_a_cache_that_does_not_answer_lets_requests_through_and_says_so(settings, alice, caplog):
+    settings.THROTTLE_PER_ADDRESS = "1/m"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    browser = Client(REMOTE_ADDR="203.0.113.5")
+    browser.force_login(alice)
+
+    with caplog.at_level(logging.WARNING, logger="duoportal.throttles"):
+        answers = [browser.post("/verify/passcode/", {"passcode": "1"}) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert "the cache does not answer" in caplog.text
+
+
+def test_the_duo_api_refuses_a_flood_from_one_integration_in_duos_envelope(
+    settings, live_server, vpn, alice
+):
+    settings.THROTTLE_PER_INTEGRATION = "2/m"
+    integration, secret = vpn
+    duo = auth_client(live_server.url, integration.ikey, secret)
+    # No retries: duo_client otherwise waits out a 429 by itself, for up to 32 s.
+    duo._MAX_BACKOFF_WAIT_SECS = 0
+    _, code = BypassCode.objects.issue(alice, via="culink")
+
+    for _ in range(2):
+        assert duo.auth("passcode", username=alice.username, passcode=code)["result"] == "allow"
+    status, body = refusal(lambda: duo.auth("passcode", username=alice.username, passcode=code))
+
+    assert status == 429
+    assert (body["stat"], body["code"], body["message"]) == ("FAIL", 42901, "Too Many Requests")
+    assert BypassCode.objects.live_for(alice).uses == 2
+    # Calls that check nothing are not counted.
+    assert duo.check()["time"]
+
+
+def _human(*args, **kwargs):
+    from django_recaptcha.client import RecaptchaResponse
+
+    return RecaptchaResponse(is_valid=True, extra_data={"score": 1.0})
+
+
+def test_the_universal_prompt_refuses_a_flood_from_one_integration(settings, client, webapp, alice):
+    from tests.test_universal_prompt import STATE
+    from tests.universal import browser_get, browser_post
+
+    settings.THROTTLE_PER_INTEGRATION = "2/m"
+    prompts = [
+        browser_get(client, webapp.create_auth_url(alice.username, STATE))["Location"]
+        for _ in range(3)
+    ]
+
+    answers = [browser_post(client, url, {"passcode": "000000000"}) for url in prompts]
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert "Too many people are signing in to this application" in answers[-1].text
+    assert answers[-1]["Retry-After"]
+    assert ProofLock.objects.get(user=alice, kind="passcode").failures == 2
