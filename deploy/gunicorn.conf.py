@@ -36,6 +36,9 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The portal, not gunicorn, decides which proxy to believe (TRUSTED_PROXY_COUNT).
 forwarded_allow_ips = ""
+# systemd stops and reloads the service with signals; no control socket is
+# left in the service user's home.
+control_socket_disable = True
 # Load the application once in the master: workers fork with it, and a broken
 # configuration stops the start instead of every worker in turn.
 preload_app = True

@@ -66,7 +66,7 @@ def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None, app=
         sys.executable, "-m", "gunicorn", app,
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--threads", str(threads),
-        "--log-level", "warning",
+        "--log-level", "warning", "--no-control-socket",
     ]  # fmt: skip
     scheme = "http"
     if certificate:
@@ -83,14 +83,15 @@ def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None, app=
         process.wait(timeout=30)
 
 
-def wait_until_up(url, process, certificate):
+def wait_until_up(url, process, certificate, path="/auth/v2/ping"):
+    """Until `path` answers; the portal's /healthz answers even where HTTPS is required."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
             verify = str(certificate[0]) if certificate else True
-            requests.get(f"{url}/auth/v2/ping", timeout=2, verify=verify)
+            requests.get(f"{url}{path}", timeout=2, verify=verify, allow_redirects=False)
             return
         except requests.RequestException:
             time.sleep(0.2)

@@ -1,0 +1,77 @@
+"""The portal as docs/deploy.md runs it: production settings, collectstatic, gunicorn with
+deploy/gunicorn.conf.py, behind a proxy that sets X-Forwarded-For and X-Forwarded-Proto."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from tests.devsite import ROOT, free_port
+from tests.gunicorn import database_url, wait_until_up
+from tests.test_settings import PRODUCTION
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def production(tmp_path):
+    """gunicorn -c deploy/gunicorn.conf.py with production settings on the test database."""
+    from django.db import connection
+
+    port = free_port()
+    env = {
+        **os.environ,
+        **PRODUCTION,
+        "DATABASE_URL": database_url(connection),
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "ALLOWED_HOSTS": "localhost",
+        "TRUSTED_PROXY_COUNT": "1",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT, env=env, check=True, timeout=120,
+    )  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "duoportal.wsgi"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    url = f"http://localhost:{port}"
+    try:
+        wait_until_up(url, process, None, path="/healthz")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_it_serves_hashed_compressed_static_files_behind_a_proxy(production):
+    # What nginx adds: the client's address and that it came over HTTPS.
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
+    home = requests.get(production + "/", headers=proxy, timeout=10)
+    assert home.status_code == 200
+    style = re.search(r'href="(/static/css/portal\.[0-9a-f]{12}\.css)"', home.text).group(1)
+
+    served = requests.get(
+        production + style, headers={**proxy, "Accept-Encoding": "gzip"}, timeout=10
+    )
+
+    assert served.status_code == 200 and served.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in served.headers["Cache-Control"]
+
+
+def test_without_the_proxys_word_for_https_it_redirects_there(production):
+    plain = requests.get(production + "/", allow_redirects=False, timeout=10)
+    assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+
+
+def test_the_load_balancer_asks_over_plain_http_by_address(production):
+    port = production.rsplit(":", 1)[1]
+    answer = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+
+    assert answer.status_code == 200
+    assert answer.json()["database"] == "ok"
