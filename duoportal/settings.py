@@ -48,6 +48,9 @@ if PRODUCTION and DEBUG:
 DEVELOPMENT_MODE = not PRODUCTION
 
 SECRET_KEY = required("str", "SECRET_KEY", "development-only-secret-key-never-use-in-production")
+# Earlier keys while rotating SECRET_KEY: what they signed (sessions, the card
+# import's confirm) stays valid until it expires.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = required("list", "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
     # Any Host header would be believed, and it builds absolute URLs (sign-out).
