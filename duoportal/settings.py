@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: load balancers ask it before any host check, redirect or session.
     "duoportal.health.healthz",
+    # Every other request: its id, and one log line when it is answered.
+    "duoportal.logs.requests_logged",
     "django.middleware.security.SecurityMiddleware",
     # Static files, compressed and with hashed names, from each app server itself.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -436,9 +438,30 @@ DUO_MAX_BACKOFF_SECONDS = env.int("DUO_MAX_BACKOFF_SECONDS", default=1)
 # Which store keeps the codes is the one switch of the mode (bypass.stores.duo_account_mode).
 BYPASS_CODE_STORE = "bypass.stores.LocalStore" if _missing else "duoapi.duostore.DuoStore"
 
+# One line per request and per event, each with the request's id: JSON in
+# production (for the log collector), text in development (LOG_FORMAT).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    refuse("LOG_FORMAT", "must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "duoportal.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "{asctime}{levelname}{name}{message}{request_id}",
+            "style": "{",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "{asctime} {levelname} {name} [{request_id}] {message}", "style": "{"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -57,3 +57,6 @@ urlpatterns = [
     # Duo's Auth API v2 at Duo's own paths, for applications that speak Duo.
     path("", include("duoapi.urls")),
 ]
+
+# A page, or Duo's envelope on the API, naming the request; 503 when the database does not answer.
+handler500 = "duoportal.errors.server_error"

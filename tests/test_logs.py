@@ -1,0 +1,115 @@
+"""The logs: one line per request, each line with the request's id, and never a secret."""
+
+import json
+import logging
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from bypass.models import BypassCode
+from duoportal.logs import RequestIdFilter
+from duoportal.models import CULinkCard
+from tests.conftest import pass_card_check
+
+pytestmark = pytest.mark.django_db
+
+
+def lines(caplog, logger="duoportal.requests"):
+    return [record for record in caplog.records if record.name == logger]
+
+
+def test_each_request_gets_an_id_and_one_line(client, caplog):
+    with caplog.at_level(logging.INFO, logger="duoportal.requests"):
+        response = client.get("/no-such-page/?code=123456789")
+
+    rid = response["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", rid)
+    [line] = lines(caplog)
+    assert (line.method, line.path, line.status, line.request_id) == (
+        "GET",
+        "/no-such-page/",
+        404,
+        rid,
+    )
+    # Never the query string: codes and serials travel in URLs and forms.
+    assert "123456789" not in caplog.text
+
+
+def test_the_events_of_a_request_carry_its_id(client, alice, caplog):
+    client.force_login(alice)
+    with caplog.at_level(logging.INFO):
+        response = client.post("/verify/passcode/", {"passcode": "000000000"})
+
+    assert {getattr(r, "request_id", None) for r in caplog.records} == {response["X-Request-ID"]}
+
+
+def test_an_id_from_a_trusted_proxy_is_kept(settings, client):
+    settings.TRUSTED_PROXY_COUNT = 1
+    kept = client.get("/", HTTP_X_REQUEST_ID="lb-7f3a9c2e")
+    settings.TRUSTED_PROXY_COUNT = 0
+    replaced = client.get("/", HTTP_X_REQUEST_ID="lb-7f3a9c2e")
+
+    assert kept["X-Request-ID"] == "lb-7f3a9c2e"
+    assert replaced["X-Request-ID"] != "lb-7f3a9c2e"
+
+
+def test_production_writes_one_json_object_per_line():
+    config = dict(settings.LOGGING["formatters"]["json"])
+    formatter = config.pop("()")
+    module, _, name = formatter.rpartition(".")
+    formatter = getattr(__import__(module, fromlist=[name]), name)(**config)
+    record = logging.LogRecord("duoportal.requests", logging.INFO, "", 0, "GET / %s", (200,), None)
+    record.status = 200
+    RequestIdFilter().filter(record)
+
+    line = formatter.format(record)
+
+    assert "\n" not in line
+    assert json.loads(line) | {"time": "…"} == {
+        "time": "…",
+        "level": "INFO",
+        "logger": "duoportal.requests",
+        "message": "GET / 200",
+        "request_id": "-",
+        "status": 200,
+    }
+
+
+def test_no_code_serial_or_secret_reaches_the_logs(client, alice, caplog, settings):
+    """Every flow that carries a secret, at DEBUG: nothing of them in any log line."""
+    serial = "51002345"
+    with caplog.at_level(logging.DEBUG):
+        verified = pass_card_check(client, alice, serial)
+        token = {"token": verified.session["card_check_token"]}
+        code = verified.post("/bypass-code/card/code/", token).context["plaintext"]
+        assert client.post("/verify/passcode/", {"passcode": code}).status_code == 302
+        rescue = client.post("/bypass-code/rescue/new/").context["codes"]
+        Client().post("/verify/passcode/", {"passcode": "999999999"})
+        other = Client()
+        other.force_login(alice)
+        assert "plaintext" in other.post("/bypass-code/rescue/code/", {"code": rescue[0]}).context
+        client.post("/verify/passcode/", {"passcode": rescue[1]})
+    hashes = [c.code_hash for c in BypassCode.objects.filter(user=alice)]
+
+    text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+    assert len(caplog.records) > 5
+    for secret in [serial, code, *rescue, *[r.replace("-", "") for r in rescue], *hashes]:
+        assert secret not in text, "a secret reached the logs"
+    assert CULinkCard.objects.filter(serial=serial).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_passcode_or_key_from_an_application_reaches_the_logs(duo, vpn, alice, caplog):
+    _, secret = vpn
+    _, code = BypassCode.objects.issue(alice, via="culink")
+    with caplog.at_level(logging.DEBUG):
+        assert duo.auth("passcode", username=alice.username, passcode=code)["result"] == "allow"
+        duo.auth("passcode", username=alice.username, passcode="987654321")
+        duo.auth("passcode", username="nobody@example.edu", passcode="876543210")
+
+    text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+    assert len(lines(caplog)) == 3
+    for secret_text in [code, "987654321", "876543210", secret]:
+        assert secret_text not in text
