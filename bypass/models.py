@@ -105,6 +105,14 @@ class BypassCodeQuerySet(models.QuerySet):
 
 
 class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
+    def stale(self):
+        """Codes expired BYPASS_CODE_RETENTION_DAYS ago, with their uses (manage.py purge).
+
+        Until then a person's My account and the helpdesk still show where
+        an old code was used.
+        """
+        return self.filter(expires_at__lt=timezone.now() - settings.BYPASS_CODE_RETENTION)
+
     def issue(self, user, *, via, issued_by=None, reason="", identity_check=""):
         """Make a new code for `user`, superseding the live one. Returns (code, plaintext).
 
@@ -391,6 +399,10 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
 
 
 class CardCheckManager(models.Manager):
+    def stale(self):
+        """Checks past their life, used or not (manage.py purge)."""
+        return self.filter(created_at__lte=timezone.now() - settings.CARD_CHECK_LIFETIME)
+
     def verify(self, user, serial):
         """Check the serial; on success, a card check good for one code. Returns (result, check)."""
         result = CULinkCard.objects.verify(user, serial)

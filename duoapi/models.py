@@ -145,9 +145,13 @@ class Integration(models.Model):
 
 
 class AuthTransactionManager(models.Manager):
+    def stale(self):
+        """Answers no application may ask for any more (manage.py purge)."""
+        return self.filter(created_at__lte=timezone.now() - TRANSACTION_LIFETIME)
+
     def record(self, integration, *, result, status, status_msg):
         """Keep the answer of an asynchronous auth for auth_status. Returns its txid."""
-        self.filter(created_at__lte=timezone.now() - TRANSACTION_LIFETIME).delete()
+        self.stale().delete()
         return self.create(
             integration=integration, result=result, status=status, status_msg=status_msg
         ).txid
@@ -189,9 +193,13 @@ def code_digest(code):
 
 
 class AuthorizationRequestManager(models.Manager):
+    def stale(self):
+        """Prompts and their codes past their life, answered or not (manage.py purge)."""
+        return self.filter(created_at__lte=timezone.now() - PROMPT_LIFETIME - CODE_LIFETIME)
+
     def open(self, integration, person, **request):
         """A person sent to the Universal Prompt by `integration`; also forgets old ones."""
-        self.filter(created_at__lte=timezone.now() - PROMPT_LIFETIME - CODE_LIFETIME).delete()
+        self.stale().delete()
         return self.create(integration=integration, person=person, **request)
 
     def for_prompt(self, key, *, lock=False):

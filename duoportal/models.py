@@ -102,6 +102,12 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
+    def stale(self):
+        """Events older than AUDIT_RETENTION_DAYS (manage.py purge); none when it is 0."""
+        if not settings.AUDIT_RETENTION:
+            return self.none()
+        return self.filter(at__lt=timezone.now() - settings.AUDIT_RETENTION)
+
     def record(self, action, *, subject=None, actor=None, outcome="", **detail):
         """Append one event. Never pass a code, a serial or a hash in `detail`."""
         context = request_context.get()
@@ -527,6 +533,10 @@ UNCONFIRMED_LIFETIME = timedelta(days=1)
 
 
 class AuthenticatorDeviceManager(models.Manager):
+    def stale(self):
+        """Apps added but never confirmed, past the time to confirm them (manage.py purge)."""
+        return self.filter(confirmed=False, created_at__lte=self._stale_before())
+
     def start(self, user, name):
         """An unconfirmed device with a new secret, to show as a QR code.
 
@@ -535,7 +545,7 @@ class AuthenticatorDeviceManager(models.Manager):
         UNCONFIRMED_LIFETIME are removed on the way.
         """
         secret = encrypt(pyotp.random_base32())
-        self.filter(confirmed=False, created_at__lte=self._stale_before()).delete()
+        self.stale().delete()
         with transaction.atomic():
             # Two adds of one person take turns, so the second replaces the first.
             User.objects.lock(user)

@@ -367,6 +367,11 @@ HELPDESK_CODE_MAX_USES = env.int("HELPDESK_CODE_MAX_USES", default=BYPASS_CODE_M
 CARD_IMPORT_MAX_BYTES = env.int("CARD_IMPORT_MAX_BYTES", default=10 * 2**20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(2_621_440, CARD_IMPORT_MAX_BYTES * 4 // 3 + 2**16)
 RESCUE_CODE_COUNT = env.int("RESCUE_CODE_COUNT", default=5)
+# What manage.py purge deletes: bypass codes (with where they were used) this
+# long after they expired, audit events this long after they happened (0:
+# never).
+BYPASS_CODE_RETENTION = timedelta(days=env.int("BYPASS_CODE_RETENTION_DAYS", default=90))
+AUDIT_RETENTION = timedelta(days=env.int("AUDIT_RETENTION_DAYS", default=400))
 # A passed card check is good for one code within this time (GET BYPASS CODE).
 CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES", default=5))
 # Brute force: 10 consecutive failures lock that kind of proof for 30 minutes,

@@ -137,3 +137,27 @@ def test_it_refuses_a_file_it_cannot_read(alice, import_csv, content, message):
 def test_it_refuses_a_missing_file():
     with pytest.raises(CommandError, match=r"Cannot read /nonexistent\.csv"):
         call_command("import_cards", "/nonexistent.csv")
+
+
+def test_a_failed_nightly_import_is_e_mailed_to_the_helpdesk(alice, bob, tmp_path, mailoutbox):
+    path = tmp_path / "cards.csv"
+    path.write_text(
+        HEADER + "alice@example.edu,51002345,active,\nnobody@example.edu,51009999,active,\n"
+    )
+
+    with pytest.raises(CommandError):
+        call_command("import_cards", str(path), mail_on_failure=["helpdesk@example.edu"])
+
+    [mail] = mailoutbox
+    assert (mail.to, mail.subject) == (["helpdesk@example.edu"], "The nightly card import failed")
+    assert "line 3" in mail.body and "Nothing imported" in mail.body
+    assert "51009999" not in mail.body and not CULinkCard.objects.exists()
+
+
+def test_a_good_import_sends_no_mail(alice, tmp_path, mailoutbox):
+    path = tmp_path / "cards.csv"
+    path.write_text(HEADER + "alice@example.edu,51002345,active,\n")
+
+    call_command("import_cards", str(path), mail_on_failure=["helpdesk@example.edu"])
+
+    assert not mailoutbox and CULinkCard.objects.count() == 1

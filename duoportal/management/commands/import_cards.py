@@ -1,7 +1,13 @@
-"""Import CU Link cards from the card centre's CSV export (duoportal/cardimport.py)."""
+"""Import CU Link cards from the card centre's CSV export (duoportal/cardimport.py).
+
+Run nightly from a timer (docs/deploy.md) with --mail-on-failure, so the
+helpdesk hears of a file that could not be imported instead of finding out
+from students whose new cards do not work.
+"""
 
 from pathlib import Path
 
+from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandError
 
 from duoportal import cardimport
@@ -12,8 +18,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV file, UTF-8 (with or without a byte-order mark)")
+        parser.add_argument(
+            "--mail-on-failure",
+            metavar="ADDRESS",
+            action="append",
+            default=[],
+            help="e-mail this address (the helpdesk) why, when nothing could be imported",
+        )
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, mail_on_failure, **options):
+        try:
+            counts, total = self._import(file)
+        except CommandError as error:
+            if mail_on_failure:
+                # What import_cards printed: line numbers and problems, serials as their last four.
+                send_mail(
+                    "The nightly card import failed",
+                    f"{error}\n\n" + "\n".join(self.problems),
+                    None,
+                    mail_on_failure,
+                )
+            raise
+        self.stdout.write(
+            "Imported {total} card(s): {created} new, {updated} updated, "
+            "{unchanged} unchanged.".format(total=total, **counts)
+        )
+
+    def _import(self, file):
+        self.problems = []
         try:
             text = cardimport.decode(Path(file).read_bytes())
         except OSError as error:
@@ -25,11 +57,8 @@ class Command(BaseCommand):
 
         plan = cardimport.plan(text)
         if plan.problems:
+            self.problems = list(plan.problems)
             for problem in plan.problems:
                 self.stderr.write(problem)
             raise CommandError(f"Nothing imported: {len(plan.problems)} problem(s) in {file}.")
-        counts = cardimport.apply(plan.rows)
-        self.stdout.write(
-            "Imported {total} card(s): {created} new, {updated} updated, "
-            "{unchanged} unchanged.".format(total=len(plan.rows), **counts)
-        )
+        return cardimport.apply(plan.rows), len(plan.rows)
