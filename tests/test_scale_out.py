@@ -1,0 +1,295 @@
+"""Two app servers on one PostgreSQL and one Redis, with production settings (issue 12).
+
+Everything here is its own: a throwaway PostgreSQL cluster (initdb and pg_ctl
+on a free port) and a redis-server, so restarting and stopping them leaves the
+machine's shared servers alone. The servers are gunicorn with
+deploy/gunicorn.conf.py over TLS; the clients are the real duo_client.
+
+It runs in the PostgreSQL pass of .ci/run (DATABASE_URL=postgres://...).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duo_client
+import pytest
+import redis
+import requests
+from django.db import connection
+
+from tests.devsite import ROOT, free_port
+from tests.gunicorn import self_signed, wait_until_up
+from tests.test_settings import PRODUCTION
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="runs in .ci/run's PostgreSQL pass"
+)
+
+PG_BIN = next(Path("/usr/lib/postgresql").glob("*/bin"), None)
+ALICE = "alice@example.edu"
+
+
+def as_postgres(*command, **options):
+    # PostgreSQL refuses to run as root: its own user runs the throwaway cluster.
+    prefix = [shutil.which("runuser"), "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, *command], check=True, capture_output=True, **options)
+
+
+class Cluster:
+    """A PostgreSQL cluster of its own, in a temporary folder, on a free port."""
+
+    def __init__(self, folder):
+        self.data, self.port = folder / "data", free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/portal"
+        as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self.start()
+        as_postgres(
+            str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+            "-c", "CREATE DATABASE portal",
+        )  # fmt: skip
+
+    def pg_ctl(self, *args):
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off"
+        as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
+            "-l", str(self.data / "log"), "-w", *args,
+        )  # fmt: skip
+
+    def start(self):
+        self.pg_ctl("start")
+
+    def restart(self):
+        self.pg_ctl("-m", "fast", "restart")
+
+    def stop(self):
+        self.pg_ctl("-m", "fast", "stop")
+
+
+class Redis:
+    def __init__(self, folder):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.folder = folder
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis(port=self.port).ping()
+                return
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Site:
+    """The cluster, Redis and two app servers; `manage(...)` runs a command against them."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.cluster, self.redis = Cluster(folder), Redis(folder)
+        self.certificate = self_signed(folder)
+        self.env = {
+            **os.environ,
+            **PRODUCTION,
+            "DATABASE_URL": self.cluster.url,
+            "CACHE_URL": self.redis.url,
+            "ALLOWED_HOSTS": "localhost",
+            "STATIC_ROOT": str(folder / "static"),
+            "PORTAL_API_HOSTNAME": "localhost",
+            "GUNICORN_WORKERS": "2",
+            "GUNICORN_THREADS": "4",
+            "THROTTLE_PER_INTEGRATION": "50/s",
+            "THROTTLE_PER_ADDRESS": "30/m",
+        }
+        self.manage("migrate", "-v0")
+        self.manage("collectstatic", "--noinput", "-v0")
+        self.servers, self.urls = [], []
+        for number in range(2):
+            self._serve(number)
+
+    def manage(self, *args, **env):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT, env={**self.env, **env}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def shell(self, code, **env):
+        return self.manage("shell", "--no-imports", "-c", code, **env).strip()
+
+    def _serve(self, number):
+        port = free_port()
+        log = open(self.folder / f"server{number}.log", "wb")  # noqa: SIM115 (closed in close())
+        cert, key = self.certificate
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+             "--certfile", str(cert), "--keyfile", str(key), "duoportal.wsgi"],
+            cwd=ROOT, env={**self.env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+            stdout=log, stderr=log,
+        )  # fmt: skip
+        url = f"https://localhost:{port}"
+        wait_until_up(url, process, self.certificate, path="/healthz")
+        self.servers.append((process, log))
+        self.urls.append(url)
+
+    def log(self, number):
+        return (self.folder / f"server{number}.log").read_text(errors="replace")
+
+    def close(self):
+        for process, log in self.servers:
+            process.terminate()
+            process.wait(timeout=40)
+            log.close()
+        self.redis.stop()
+        self.cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def site():
+    if PG_BIN is None or shutil.which("redis-server") is None:
+        pytest.fail("PostgreSQL's initdb and redis-server are needed (Debian: postgresql, redis)")
+    folder = Path(tempfile.mkdtemp(prefix="scale-out-"))
+    shutil.chown(folder, "postgres") if os.geteuid() == 0 else None
+    running = Site(folder)
+    try:
+        yield running
+    finally:
+        running.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def integration(site):
+    return json.loads(site.manage("create_integration", "VPN", "--json"))
+
+
+def clients(site, integration, **options):
+    """One duo_client.Auth per app server, as two VPN gateways behind the portal would be."""
+    made = []
+    for url in site.urls:
+        port = int(url.rsplit(":", 1)[1])
+        client = duo_client.Auth(
+            integration["ikey"], integration["skey"], "localhost", port=port,
+            ca_certs=str(site.certificate[0]), **options,
+        )  # fmt: skip
+        made.append(client)
+    return made
+
+
+def fresh_person(site, username, *, max_uses=20):
+    """A person with a live code of `max_uses` uses, in the cluster's database: the code."""
+    return site.shell(
+        "from duoportal.models import User; from bypass.models import BypassCode\n"
+        f"user, _ = User.objects.get_or_create(username={username!r})\n"
+        "from duoportal.models import ProofLock; ProofLock.objects.filter(user=user).delete()\n"
+        "print(BypassCode.objects.issue(user, via='culink')[1])",
+        BYPASS_CODE_MAX_USES=str(max_uses),
+    )
+
+
+def uses(site, username):
+    return int(
+        site.shell(
+            "from bypass.models import BypassCode\n"
+            f"codes = BypassCode.objects.filter(user__username={username!r})\n"
+            "print(sum(codes.values_list('uses', flat=True)))"
+        )
+    )
+
+
+def answer(client, username, passcode):
+    """duo_client's answer: 'allow' or 'deny', or the HTTP status of a refusal."""
+    try:
+        return client.auth("passcode", username=username, passcode=passcode)["result"]
+    except RuntimeError as error:
+        return error.status
+
+
+def test_two_hundred_checks_of_one_code_over_two_servers_allow_exactly_twenty(site, integration):
+    code = fresh_person(site, ALICE)
+    servers = clients(site, integration)
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(lambda n: answer(servers[n % 2], ALICE, code), range(200)))
+
+    assert answers.count("allow") == 20, sorted(map(str, answers))
+    assert set(answers) <= {"allow", "deny"}
+    assert uses(site, ALICE) == 20
+
+
+def test_ten_wrong_passcodes_over_both_servers_lock_the_person_on_both(site, integration):
+    code = fresh_person(site, "bob@example.edu")
+    first, second = clients(site, integration)
+
+    for n in range(10):
+        assert answer((first, second)[n % 2], "bob@example.edu", f"00000000{n}") == "deny"
+
+    for server in (first, second):
+        locked = server.auth("passcode", username="bob@example.edu", passcode=code)
+        assert (locked["result"], locked["status"]) == ("deny", "locked_out")
+        assert server.preauth(username="bob@example.edu")["result"] == "deny"
+
+
+def test_a_database_restart_under_load_loses_no_use_and_the_servers_recover(site, integration):
+    code = fresh_person(site, "carol@example.edu", max_uses=1_000_000)
+    servers = clients(site, integration)
+    answers, stop = [], threading.Event()
+
+    def load(number):
+        while not stop.is_set():
+            answers.append(answer(servers[number % 2], "carol@example.edu", code))
+
+    workers = [threading.Thread(target=load, args=(n,)) for n in range(6)]
+    for worker in workers:
+        worker.start()
+    time.sleep(3)
+    before = len(answers)
+    site.cluster.restart()
+    time.sleep(4)
+    stop.set()
+    for worker in workers:
+        worker.join()
+    after_restart = answers[before:]
+
+    # During the outage: 503 (in Duo's envelope: duo_client read it), never a 500.
+    assert 500 not in answers and set(answers) <= {"allow", 503}, set(answers)
+    # They came back by themselves, and every use counted was answered "allow".
+    assert after_restart[-5:] == ["allow"] * 5
+    assert answers.count("allow") == uses(site, "carol@example.edu")
+
+
+def test_without_redis_the_portal_keeps_serving_and_healthz_says_so(site, integration):
+    code = fresh_person(site, "dave@example.edu")
+    site.redis.stop()
+    try:
+        for number, server in enumerate(clients(site, integration)):
+            assert answer(server, "dave@example.edu", code) == "allow"
+            health = requests.get(
+                site.urls[number] + "/healthz", verify=str(site.certificate[0]), timeout=10
+            )
+            assert health.status_code == 200
+            assert health.json() == {"status": "ok", "database": "ok", "cache": "down"}
+        logs = site.log(0) + site.log(1)
+        assert "the cache does not answer" in logs
+    finally:
+        site.redis.start()
