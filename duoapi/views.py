@@ -82,7 +82,7 @@ def authenticate(request):
         raise signing.bad_signature()
     if not integration.enabled:
         raise signing.SignatureError(40301, 403, "Access forbidden", "integration is disabled")
-    return integration, signing.single_values(signed.params)
+    return integration, signing.parameters(signed)
 
 
 def _text(params, name, *, required=True, max_length=MAX_LENGTH):

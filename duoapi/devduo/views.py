@@ -88,7 +88,7 @@ def authenticate(request, kind):
         raise signing.unknown_integration()
     if not signing.verify(signed, digest, [integration.skey]):
         raise signing.bad_signature()
-    return signing.single_values(signed.params)
+    return signing.parameters(signed)
 
 
 def number(params, name, default, *, low=0, high=None):
