@@ -338,6 +338,8 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    # Subdomains of the portal's own host name (not its siblings): there are none to spare.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 
 # Argon2id cost for codes at rest. The default is OWASP's minimum for
 # argon2id (19 MiB, 2 passes, 1 lane): a verification stays in the tens of
