@@ -1,0 +1,115 @@
+"""Each screen's SQL queries and server time, next to a bare Django view in the same run.
+
+Run:  .venv/bin/python benchmarks/screens.py [--times 50]
+      DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/screens.py
+
+Through Django's test client (the whole middleware stack, templates, the
+database), in one process: the median of `--times` requests per screen. The
+bare view answers "ok" through the same middleware with no template and no
+query of its own. Targets (issue 12): at most 10 queries a screen, and a GET
+within 3 times the bare view; a POST that checks a proof carries its argon2
+hash (the production cost) on top.
+"""
+
+import argparse
+import logging
+import statistics
+import time
+
+from common import print_command, throwaway_database
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import include, path
+
+from bypass.models import BypassCode
+from duoportal.models import CULinkCard, User
+from rescue.models import RescueCode
+
+
+def bare(request):
+    return HttpResponse("ok")
+
+
+# This module is the URLconf of the run: the portal's, and the bare view.
+urlpatterns = [path("bare/", bare), path("", include("duoportal.urls"))]
+
+
+def measure(browser, method, url, data=None, times=50):
+    """(queries of one request, median milliseconds over `times`)."""
+    send = browser.get if method == "GET" else browser.post
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        response = send(url, data)
+    assert response.status_code < 400, (url, response.status_code)
+    samples = []
+    for _ in range(times):
+        start = time.perf_counter()
+        send(url, data)
+        samples.append(time.perf_counter() - start)
+    return len(queries), statistics.median(samples) * 1000
+
+
+def screens(alice, helen):
+    """(name, who, method, url, data) of each screen, in the order a person meets them."""
+    anonymous, signed_in, verified, helpdesk = Client(), Client(), Client(), Client()
+    for browser, person in ((signed_in, alice), (verified, alice), (helpdesk, helen)):
+        browser.force_login(person)
+    for browser, person in ((verified, alice), (helpdesk, helen)):
+        _, code = BypassCode.objects.issue(person, via="culink")
+        assert browser.post("/verify/passcode/", {"passcode": code}).status_code == 302
+    rescue = RescueCode.objects.generate(alice)
+    wrong = {"passcode": "000000000"}
+    return [
+        ("home, signed out", anonymous, "GET", "/", None),
+        ("home", signed_in, "GET", "/", None),
+        ("BYPASS CODE (the rules)", signed_in, "GET", "/bypass-code/", None),
+        ("card: START", signed_in, "GET", "/bypass-code/card/", None),
+        ("card: the serial", signed_in, "GET", "/bypass-code/card/check/", None),
+        ("rescue: START", signed_in, "GET", "/bypass-code/rescue/", None),
+        ("rescue: the code", signed_in, "GET", "/bypass-code/rescue/code/", None),
+        ("choose a method", signed_in, "GET", "/verify/", None),
+        ("Enter a Passcode", signed_in, "GET", "/verify/passcode/", None),
+        ("My account", verified, "GET", "/my-account/", None),
+        ("admin index (today's report)", helpdesk, "GET", "/admin/", None),
+        ("the person's page", helpdesk, "GET", f"/admin/duoportal/user/{alice.pk}/change/", None),
+        ("POST a wrong passcode", signed_in, "POST", "/verify/passcode/", wrong),
+        ("POST a wrong rescue code", signed_in, "POST", "/bypass-code/rescue/code/",
+         {"code": rescue[0][:-1] + ("1" if rescue[0][-1] != "1" else "2")}),
+    ]  # fmt: skip
+
+
+def main():
+    # One line per request would bury the figures.
+    logging.getLogger("duoportal.requests").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--times", type=int, default=50)
+    args = parser.parse_args()
+    # Wrong proofs would lock after ten, and a locked check hashes nothing.
+    never_locks = override_settings(ROOT_URLCONF=__name__, PROOF_MAX_FAILURES=10**9)
+    with throwaway_database(), never_locks:
+        alice = User.objects.create_user("alice@example.edu", display_name="Alice Chan")
+        CULinkCard.objects.create(user=alice, serial="51002345")
+        helen = User.objects.create_user("helen@example.edu", is_staff=True)
+        from django.contrib.auth.models import Group
+
+        from duoportal.apps import HELPDESK_GROUP
+
+        helen.groups.add(Group.objects.get(name=HELPDESK_GROUP))
+        bare_queries, bare_ms = measure(Client(), "GET", "/bare/", times=args.times)
+        print(f"database: {connection.vendor}; median of {args.times} requests each")
+        print(f"{'bare view':34} {bare_queries:3} queries {bare_ms:7.2f} ms  1.0x")
+        for name, browser, method, url, data in screens(alice, helen):
+            queries, ms = measure(browser, method, url, data, times=args.times)
+            print(f"{name:34} {queries:3} queries {ms:7.2f} ms {ms / bare_ms:4.1f}x")
+    print_command("screens.py", f"--times {args.times}")
+
+
+if __name__ == "__main__":
+    main()
