@@ -55,11 +55,25 @@ def test_an_id_from_a_trusted_proxy_is_kept(settings, client):
     assert replaced["X-Request-ID"] != "lb-7f3a9c2e"
 
 
-def test_production_writes_one_json_object_per_line():
+def json_formatter():
     config = dict(settings.LOGGING["formatters"]["json"])
     formatter = config.pop("()")
     module, _, name = formatter.rpartition(".")
-    formatter = getattr(__import__(module, fromlist=[name]), name)(**config)
+    return getattr(__import__(module, fromlist=[name]), name)(**config)
+
+
+def test_djangos_own_lines_carry_the_id_and_no_query_string(client, caplog):
+    with caplog.at_level(logging.INFO):
+        response = client.get("/no-such-page/?code=123456789")
+
+    [warning] = [r for r in caplog.records if r.name == "django.request"]
+    line = json.loads(json_formatter().format(warning))
+    assert line["request_id"] == response["X-Request-ID"]
+    assert line["request"] == "GET /no-such-page/" and "123456789" not in str(line)
+
+
+def test_production_writes_one_json_object_per_line():
+    formatter = json_formatter()
     record = logging.LogRecord("duoportal.requests", logging.INFO, "", 0, "GET / %s", (200,), None)
     record.status = 200
     RequestIdFilter().filter(record)
