@@ -214,3 +214,10 @@ def test_it_never_renames_a_person_to_another_persons_username(portal, browser):
     bob.refresh_from_db()
     assert (robert.username, bob.display_name) == ("robert@example.edu", "The Other Bob")
     assert not AuditEvent.objects.filter(action="profile_update").exists()
+
+
+def test_the_sign_in_form_carries_where_to_go_next(client, db):
+    page = client.get("/accounts/login/?next=/admin/").text
+
+    assert 'action="/accounts/microsoft/login/?process=login&amp;next=%2Fadmin%2F"' in page
+    assert 'action="/accounts/microsoft/login/?process=login"' in client.get("/").text
