@@ -36,6 +36,25 @@ def test_it_keeps_an_active_person_in(verified):
             assert verified.get("/my-account/").status_code == 200
 
 
+def test_a_page_soon_after_the_last_saves_no_session(verified):
+    from django.db import connection
+
+    writes = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and "django_session" in sql:
+            writes.append(sql)
+        return execute(sql, params, many, context)
+
+    verified.get("/my-account/")
+    with connection.execute_wrapper(watch):
+        verified.get("/my-account/")
+        assert writes == []
+        with time_machine.travel(timezone.now() + timedelta(seconds=31)):
+            verified.get("/my-account/")
+    assert len(writes) == 1
+
+
 def test_it_needs_a_signed_in_person(client):
     response = client.get("/my-account/")
     assert response["Location"].startswith("/accounts/login/")
