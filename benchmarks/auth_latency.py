@@ -42,7 +42,11 @@ def add_people(total):
         "password, is_superuser, first_name, last_name, email, is_staff, is_active, "
         "date_joined, username, display_name"
     )
-    values = "'!', false, '', '', '', false, true, %s, 'bulk' || n || '@example.edu', ''"
+    # Numbered on from the people there are, so a second call adds new names.
+    first = User.objects.count()
+    values = (
+        f"'!', false, '', '', '', false, true, %s, 'bulk' || (n + {first}) || '@example.edu', ''"
+    )
     table = User._meta.db_table
     # Built from this file's constants and the model's table name only, never from input.
     with connection.cursor() as cursor:
