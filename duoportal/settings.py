@@ -183,6 +183,9 @@ def throttle_rate(name, default):
 # the Duo API and the Universal Prompt per integration.
 THROTTLE_PER_ADDRESS = throttle_rate("THROTTLE_PER_ADDRESS", "30/m")
 THROTTLE_PER_INTEGRATION = throttle_rate("THROTTLE_PER_INTEGRATION", "50/s")
+# django-ratelimit: a count the cache could not give (a key that expired between
+# its add and its increment) lets the request through rather than refusing it.
+RATELIMIT_FAIL_OPEN = True
 
 # Sign-in with Microsoft 365 (Entra ID) through allauth's microsoft provider.
 # In development it talks to the local identity provider (duoportal/devidp),
