@@ -366,16 +366,17 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
         ]
         return own + super().get_urls()
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The helpdesk's one page per person: every fact and what is wrong, above the form.
-        person = self.get_object(request, object_id)
-        if person is not None:
-            extra_context = {
-                **(extra_context or {}),
+        if obj is not None:
+            # After a refused POST, `obj` holds the form's unsaved values: read it afresh.
+            person = obj if request.method == "GET" else self.get_object(request, str(obj.pk))
+            context = {
+                **context,
                 "overview": helpdesk.overview(person),
                 "helpdesk_actions": self.has_change_permission(request, person),
             }
-        return super().change_view(request, object_id, form_url, extra_context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_inlines(self, request, obj):
         # Cards once the person exists: adding asks only who they are.

@@ -50,14 +50,14 @@ class Overview:
 def overview(person):
     cards = list(person.cards.order_by("status", "-created_at"))
     code = BypassCode.objects.filter(user=person).order_by("-created_at", "-pk").first()
-    newest_rescue = person.rescue_codes.order_by("-created_at").first()
+    rescue_codes_left, rescue_codes_made_at = person.rescue_codes.state()
     locks = list(person.proof_locks.order_by("kind"))
     summary = Overview(
         person=person,
         cards=cards,
         code=code,
-        rescue_codes_left=RescueCode.objects.unused_count(person),
-        rescue_codes_made_at=newest_rescue.created_at if newest_rescue else None,
+        rescue_codes_left=rescue_codes_left,
+        rescue_codes_made_at=rescue_codes_made_at,
         locks=locks,
         devices=list(person.authenticators.filter(confirmed=True).order_by("created_at")),
         events=list(AuditEvent.objects.filter(subject=person)[:RECENT_EVENTS]),

@@ -5,7 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, Count, Max, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,9 +27,17 @@ def formatted(code):
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
+UNUSED = Q(used_at__isnull=True, voided_at__isnull=True)
+
+
 class RescueCodeQuerySet(models.QuerySet):
     def unused(self):
-        return self.filter(used_at__isnull=True, voided_at__isnull=True)
+        return self.filter(UNUSED)
+
+    def state(self):
+        """(how many are unused, when the newest was made), in one query."""
+        found = self.aggregate(left=Count("pk", filter=UNUSED), made_at=Max("created_at"))
+        return found["left"], found["made_at"]
 
 
 class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
