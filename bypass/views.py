@@ -17,7 +17,7 @@ from bypass.stores import CodeStoreError, duo_account_mode
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorNameForm
 from duoportal.models import ProofLock
-from duoportal.throttles import per_address
+from duoportal.throttles import per_address, too_many
 
 # The session remembers which card check GET BYPASS CODE may use up.
 CHECK_TOKEN_KEY = "card_check_token"  # noqa: S105 (a session key, not a secret)
@@ -42,10 +42,11 @@ def card_start(request):
 
 
 @login_required
-@per_address("card")
 def card(request):
     form = CardCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if seconds := per_address(request, "card"):
+            return too_many(request, seconds)
         result, check = CardCheck.objects.verify(request.user, form.cleaned_data["serial"])
         if result:
             request.session[CHECK_TOKEN_KEY] = check.token

@@ -317,13 +317,19 @@ def prompt(request, key):
         answer = AuthorizationRequest.objects.for_prompt(key, lock=True)
         if answer is None or answer.answered_at:
             return _way_back(request, answer)
-        if seconds := per_integration(request, "universal_prompt", answer.integration):
-            message = REFUSALS["throttled"]
-            return too_many(request, seconds, "duoapi/prompt_error.html", message=message)
         with calling_as(request, answer.integration, None):
             if "cancel" in request.POST:
                 return _answer(request, answer, Outcome.CANCEL)
-            passcode = passcode_prompt(request, answer.person)
+            passcode = passcode_prompt(
+                request,
+                answer.person,
+                lambda: per_integration(request, "universal_prompt", answer.integration),
+            )
+            if passcode.throttled:
+                message = REFUSALS["throttled"]
+                return too_many(
+                    request, passcode.throttled, "duoapi/prompt_error.html", message=message
+                )
             if passcode.accepted:
                 return _answer(request, answer, Outcome.ALLOW, passcode.method)
             if passcode.refused_by_lock:

@@ -228,11 +228,6 @@ PASSCODE_FACTORS = {"passcode": "passcode", "prompt": "prompt"}
 
 @duo_api("POST")
 def auth(request, integration, params):
-    if seconds := per_integration(request, "duo_auth", integration):
-        # duo_client waits and retries a 429 by itself.
-        response = fail(signing.SignatureError(42901, 429, "Too Many Requests"))
-        response["Retry-After"] = str(seconds)
-        return response
     factor = _text(params, "factor")
     if factor not in PASSCODE_FACTORS:
         # auto, push, phone and sms need a phone; the portal has none to call.
@@ -243,6 +238,14 @@ def auth(request, integration, params):
         raise signing.bad_parameters("async")
     person = _person(params)
     ipaddr = _ipaddr(params)
+    # Counted only for a check that will hash: a malformed call or an unknown
+    # person costs nothing, so it cannot use up the others' share.
+    checks = person is not None and person.is_active
+    if checks and (seconds := per_integration(request, "duo_auth", integration)):
+        # duo_client waits and retries a 429 by itself.
+        response = fail(signing.SignatureError(42901, 429, "Too Many Requests"))
+        response["Retry-After"] = str(seconds)
+        return response
     with calling_as(request, integration, ipaddr, **_sent(params, ipaddr, factor=factor)):
         answer, reason = _auth_answer(request, person, typed)
         if reason in NOT_CHECKED:

@@ -40,7 +40,9 @@ class UserManager(auth_models.UserManager):
 
         On SQLite the IMMEDIATE transaction already serialises writers.
         """
-        list(self.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        # NO KEY: rows that merely point at the person (an audit event's foreign
+        # key check at commit) do not wait for it, so no deadlock with a check.
+        list(self.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk", flat=True))
 
 
 class User(auth_models.AbstractUser):
@@ -243,8 +245,10 @@ class ProofLockManager(models.Manager):
             else:
                 result = self._settle(user, kind, result, action, reserved)
         except BaseException:
-            # Not a refusal: give the place back, count nothing.
-            self.filter(user=user, kind=kind).update(in_flight=self._released())
+            # Not a refusal: give the place back, count nothing. Within a caller's
+            # transaction that failed, its rollback takes the place back instead.
+            if not transaction.get_connection().needs_rollback:
+                self.filter(user=user, kind=kind).update(in_flight=self._released())
             raise
         if result.accepted and kind != ProofLock.Kind.PASSCODE:
             # Someone who just proved themselves another way must be able to

@@ -30,6 +30,8 @@ class PasscodePrompt:
     result: CheckResult | None = None
     method: str | None = None
     locked: str | None = None
+    # Seconds to wait, when a throttle refused the check (nothing was checked).
+    throttled: int = 0
 
     @property
     def accepted(self):
@@ -45,10 +47,17 @@ class PasscodePrompt:
         return {"form": self.form, "locked": self.locked}
 
 
-def passcode_prompt(request, person):
-    """Check a posted passcode as `person`'s, or get the prompt ready to show."""
+def passcode_prompt(request, person, throttle=None):
+    """Check a posted passcode as `person`'s, or get the prompt ready to show.
+
+    `throttle()` is asked right before the check (a well-formed passcode):
+    seconds to wait, or 0.
+    """
     prompt = PasscodePrompt(PasscodeForm(request.POST or None))
     if request.method == "POST" and prompt.form.is_valid():
+        if throttle and (seconds := throttle()):
+            prompt.throttled = seconds
+            return prompt
         typed = prompt.form.cleaned_data["passcode"]
         try:
             prompt.result, method = BypassCode.objects.check_passcode(person, typed)

@@ -377,6 +377,13 @@ RESCUE_CODE_COUNT = env.int("RESCUE_CODE_COUNT", default=5)
 # never).
 BYPASS_CODE_RETENTION = timedelta(days=env.int("BYPASS_CODE_RETENTION_DAYS", default=90))
 AUDIT_RETENTION = timedelta(days=env.int("AUDIT_RETENTION_DAYS", default=400))
+for name, kept in (
+    ("BYPASS_CODE_RETENTION_DAYS", BYPASS_CODE_RETENTION),
+    ("AUDIT_RETENTION_DAYS", AUDIT_RETENTION),
+):
+    if kept < timedelta(0):
+        # A negative age would purge what is live, or the whole trail.
+        refuse(name, "must be 0 or more days.")
 # A passed card check is good for one code within this time (GET BYPASS CODE).
 CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES", default=5))
 # Brute force: 10 consecutive failures lock that kind of proof for 30 minutes,

@@ -12,8 +12,8 @@ everything through and say so in the log: a Redis outage must not stop
 people getting codes.
 """
 
+import ipaddress
 import logging
-from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import render
@@ -47,24 +47,20 @@ def too_many(request, seconds, template="429.html", **context):
     return response
 
 
-def per_address(group):
-    """Throttle a screen's POSTs (the checks) per client address."""
+def per_address(request, group):
+    """Seconds the client's address must wait before its next check of `group`, or 0.
 
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method == "POST":
-                who = request_context.get().ip or "unknown"
-                seconds = seconds_to_wait(request, group, who, settings.THROTTLE_PER_ADDRESS)
-                if seconds:
-                    return too_many(request, seconds)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
+    Called once a form is valid, right before the check that hashes: a
+    malformed post costs nothing and so counts for nothing (else anyone behind
+    the same campus NAT could use up everyone's tries with empty forms). An
+    IPv6 client is counted by its /64, which it could otherwise walk through.
+    """
+    ip = request_context.get().ip
+    if ip and ipaddress.ip_address(ip).version == 6:
+        ip = str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return seconds_to_wait(request, group, ip or "unknown", settings.THROTTLE_PER_ADDRESS)
 
 
 def per_integration(request, group, integration):
-    """Seconds an integration must wait before its next check, or 0."""
+    """Seconds an integration must wait before its next check, or 0 (called right before it)."""
     return seconds_to_wait(request, group, integration.ikey, settings.THROTTLE_PER_INTEGRATION)

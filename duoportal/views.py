@@ -19,7 +19,7 @@ from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm
 from duoportal.models import AuditEvent, AuthenticatorDevice
 from duoportal.prompt import passcode_prompt
 from duoportal.secondfactor import second_factor_required
-from duoportal.throttles import per_address
+from duoportal.throttles import per_address, too_many
 from rescue.models import RescueCode
 
 
@@ -48,9 +48,10 @@ def verify(request):
 
 
 @login_required
-@per_address("passcode")
 def verify_passcode(request):
-    prompt = passcode_prompt(request, request.user)
+    prompt = passcode_prompt(request, request.user, lambda: per_address(request, "passcode"))
+    if prompt.throttled:
+        return too_many(request, prompt.throttled)
     if prompt.accepted:
         secondfactor.mark_verified(request, prompt.method)
         return redirect(_next_url(request))

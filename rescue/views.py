@@ -8,7 +8,7 @@ from bypass.views import code_screen
 from duoportal import refusals
 from duoportal.models import ProofLock
 from duoportal.secondfactor import second_factor_required
-from duoportal.throttles import per_address
+from duoportal.throttles import per_address, too_many
 from rescue.forms import RescueCodeForm
 from rescue.models import RescueCode
 
@@ -20,10 +20,11 @@ def start(request):
 
 @never_cache
 @login_required
-@per_address("rescue")
 def submit(request):
     form = RescueCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if seconds := per_address(request, "rescue"):
+            return too_many(request, seconds)
         try:
             result, issued = BypassCode.objects.issue_with_rescue_code(
                 request.user, form.cleaned_data["code"]

@@ -141,3 +141,41 @@ def test_the_universal_prompt_refuses_a_flood_from_one_integration(settings, cli
     assert "Too many people are signing in to this application" in answers[-1].text
     assert answers[-1]["Retry-After"]
     assert ProofLock.objects.get(user=alice, kind="passcode").failures == 2
+
+
+def test_malformed_posts_use_up_nobodys_tries(settings, alice):
+    # Behind one campus NAT, someone posting empty forms must not hold everyone up.
+    settings.THROTTLE_PER_ADDRESS = "3/m"
+    BypassCode.objects.issue(alice, via="culink")
+    browser = Client(REMOTE_ADDR="203.0.113.5")
+    browser.force_login(alice)
+
+    junk = [browser.post("/verify/passcode/", {"passcode": ""}) for _ in range(10)]
+    checked = browser.post("/verify/passcode/", {"passcode": "000000000"})
+
+    assert {answer.status_code for answer in junk} == {200}
+    assert checked.status_code == 200 and "Wrong passcode." in checked.text
+
+
+def test_an_ipv6_client_is_counted_by_its_64(settings, alice):
+    settings.THROTTLE_PER_ADDRESS = "2/m"
+    answers = []
+    for host in ("2001:db8:1:2::a", "2001:db8:1:2::b", "2001:db8:1:2::c"):
+        browser = Client(REMOTE_ADDR=host)
+        browser.force_login(alice)
+        answers.append(browser.post("/verify/passcode/", {"passcode": "000000000"}).status_code)
+
+    assert answers == [200, 200, 429]
+
+
+def test_the_duo_api_counts_no_call_for_an_unknown_person(settings, live_server, vpn, alice):
+    settings.THROTTLE_PER_INTEGRATION = "2/m"
+    integration, secret = vpn
+    duo = auth_client(live_server.url, integration.ikey, secret)
+    duo._MAX_BACKOFF_WAIT_SECS = 0
+    _, code = BypassCode.objects.issue(alice, via="culink")
+
+    for _ in range(5):
+        assert duo.auth("passcode", username="nobody@example.edu", passcode="1")["result"] == "deny"
+
+    assert duo.auth("passcode", username=alice.username, passcode=code)["result"] == "allow"
