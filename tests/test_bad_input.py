@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bypass.models import BypassCode
-from duoapi.models import Integration
 from duoportal.models import CULinkCard, User
 
 pytestmark = pytest.mark.django_db
@@ -101,12 +100,12 @@ def snapshot():
 
 
 @pytest.fixture
-def world(alice, bob):
+def world(alice, bob, vpn):
     """Alice signed in with a card and a code; Bob, whose ids an attacker may try."""
     CULinkCard.objects.create(user=alice, serial="51002345")
     CULinkCard.objects.create(user=bob, serial="51007788")
     BypassCode.objects.issue(alice, via="culink")
-    integration, secret = Integration.objects.create_integration("VPN")
+    integration, secret = vpn
     return {"alice": alice, "bob": bob, "integration": integration, "secret": secret}
 
 
@@ -236,3 +235,23 @@ def test_the_nasty_strings_reach_the_checks(world):
     response = browser.post("/verify/passcode/", {"passcode": "000000000"})
     assert response.status_code == 200 and "Wrong passcode." in response.text
     assert User.objects.get(pk=world["alice"].pk).proof_locks.get().failures == 1
+
+
+@EXAMPLES
+@given(values=st.lists(text, min_size=2, max_size=2), repeat=st.booleans())
+def test_no_passcode_typed_at_a_universal_prompt_makes_a_500(world, webapp, values, repeat):
+    from tests.universal import browser_get
+
+    browser = Client()
+    prompt = browser_get(browser, webapp.create_auth_url(world["alice"].username, "s" * 36))
+    before = snapshot()
+
+    answered(
+        browser.post(
+            prompt["Location"],
+            form_body(["passcode", "cancel"][: 1 + repeat], values, repeat),
+            "application/x-www-form-urlencoded",
+        )
+    )
+
+    assert snapshot() == before
