@@ -38,6 +38,24 @@ def throwaway_database():
         connection.creation.destroy_test_db(name, verbosity=0)
 
 
+def server_memory(url, field):
+    """`field` of /proc/<pid>/status ("VmHWM": peak, "VmRSS": now), in MiB, of each gunicorn
+    process serving `url` (the master and its workers), smallest first."""
+    bind = f"127.0.0.1:{url.rsplit(':', 1)[1]}".encode()
+    sizes = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and bind in (proc / "cmdline").read_bytes():
+                status = (proc / "status").read_text()
+                kib = next(
+                    line.split()[1] for line in status.splitlines() if line.startswith(field)
+                )
+                sizes.append(int(kib) / 1024)
+        except (OSError, StopIteration):
+            continue
+    return sorted(sizes)
+
+
 def print_command(script, arguments):
     """The command that reproduces the figures above, with the database it ran on."""
     url = os.environ.get("DATABASE_URL")

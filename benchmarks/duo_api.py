@@ -17,9 +17,8 @@ import platform
 import random
 import threading
 import time
-from pathlib import Path
 
-from common import print_command, throwaway_database
+from common import print_command, server_memory, throwaway_database
 from django.conf import settings
 from django.db import connection, connections
 
@@ -53,23 +52,6 @@ def rate(threads, seconds, work):
     for worker in workers:
         worker.join()
     return sum(done) / (time.perf_counter() - start)
-
-
-def peak_memory(url):
-    """Peak resident memory (VmHWM) of each gunicorn process serving `url`, in MiB."""
-    bind = f"127.0.0.1:{url.rsplit(':', 1)[1]}".encode()
-    peaks = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and bind in (proc / "cmdline").read_bytes():
-                status = (proc / "status").read_text()
-                kib = next(
-                    line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")
-                )
-                peaks.append(int(kib) / 1024)
-        except (OSError, StopIteration):
-            continue
-    return sorted(peaks)
 
 
 def main():
@@ -142,7 +124,7 @@ def main():
             print(
                 f"auth, unknown person:    {rate(args.clients, args.seconds, unknown_person):.0f}/s"
             )
-            peaks = ", ".join(f"{peak:.0f}" for peak in peak_memory(url))
+            peaks = ", ".join(f"{peak:.0f}" for peak in server_memory(url, "VmHWM"))
             print(f"gunicorn peak memory:    {peaks} MiB (master and workers)")
 
         stored = hash_code("012345678")

@@ -15,10 +15,9 @@ import argparse
 import itertools
 import random
 import threading
-from pathlib import Path
 
 import requests
-from common import print_command, throwaway_database
+from common import print_command, server_memory, throwaway_database
 from django.conf import settings
 from django.db import connection, connections
 
@@ -31,17 +30,7 @@ from tests.gunicorn import database_url, gunicorn
 
 def worker_rss(url):
     """VmRSS of the gunicorn worker serving `url`, in MiB (the master is the smaller one)."""
-    bind = f"127.0.0.1:{url.rsplit(':', 1)[1]}".encode()
-    sizes = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and bind in (proc / "cmdline").read_bytes():
-                status = (proc / "status").read_text()
-                rss = next(line.split()[1] for line in status.splitlines() if "VmRSS" in line)
-                sizes.append(int(rss) / 1024)
-        except (OSError, StopIteration):
-            continue
-    return max(sizes)
+    return server_memory(url, "VmRSS")[-1]
 
 
 def main():

@@ -73,11 +73,7 @@ def diagnose(summary):
     if not summary.person.is_active:
         lines.append(_("disabled"))
     lines += _card_problems(summary.cards)
-    now = timezone.now()
-    for lock in summary.locks:
-        if lock.locked_until and lock.locked_until > now:
-            time = formats.time_format(timezone.localtime(lock.locked_until), "H:i")
-            lines.append(_(LOCK_WORDS[lock.kind]) % {"time": time})
+    lines += [_(LOCK_WORDS[kind]) % {"time": time} for kind, time in _locked_now(summary)]
     if summary.rescue_codes_made_at and not summary.rescue_codes_left:
         lines.append(_("rescue codes all used"))
     return lines
@@ -119,14 +115,20 @@ def advise(summary):
         advice.append(_(ADVICE["disabled"]))
     if _card_problems(summary.cards):
         advice.append(_(ADVICE["no_valid_card"]))
-    now = timezone.now()
-    for lock in summary.locks:
-        if lock.locked_until and lock.locked_until > now:
-            time = formats.time_format(timezone.localtime(lock.locked_until), "H:i")
-            advice.append(_(ADVICE[lock.kind]) % {"time": time})
+    advice += [_(ADVICE[kind]) % {"time": time} for kind, time in _locked_now(summary)]
     if summary.rescue_codes_made_at and not summary.rescue_codes_left:
         advice.append(_(ADVICE["rescue_used"]))
     return advice
+
+
+def _locked_now(summary):
+    """(kind, until as HH:MM) of each proof locked now."""
+    now = timezone.now()
+    return [
+        (lock.kind, formats.time_format(timezone.localtime(lock.locked_until), "H:i"))
+        for lock in summary.locks
+        if lock.locked_until and lock.locked_until > now
+    ]
 
 
 def _card_problems(cards):
