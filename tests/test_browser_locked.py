@@ -70,3 +70,35 @@ def test_a_locked_page_says_so_and_leads_to_the_other_proof_by_keyboard(portal, 
     tab_to(phone, phone.get_by_role("link", name=other, exact=True))
     phone.keyboard.press("Enter")
     expect(phone).to_have_url(portal + target)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_the_too_many_tries_page_fits_a_phone_and_passes_axe(
+    portal, phone, language, settings, tmp_path
+):
+    from django.core.cache import cache
+
+    from bypass.models import BypassCode
+
+    cache.clear()
+    settings.THROTTLE_PER_ADDRESS = "1/m"
+    alice = User.objects.create_user(ALICE)
+    BypassCode.objects.issue(alice, via="culink")
+    phone.context.add_cookies([{"name": "django_language", "value": language, "url": portal}])
+    screens = Screens(phone, screenshot_dir(tmp_path), f"throttled-{language}")
+    sign_in(phone, portal, ALICE, PEOPLE[ALICE]["password"])
+    phone.wait_for_url(portal + "/")
+
+    for _ in range(2):
+        phone.goto(portal + "/verify/passcode/")
+        phone.locator("#id_passcode").fill("000000000")
+        phone.locator("main form button[type=submit]").first.click()
+
+    expect(phone.get_by_role("alert")).to_be_visible()
+    assert phone.locator("html").get_attribute("lang") == (
+        "zh-Hant" if language == "zh-hant" else "en"
+    )
+    screens("too-many-tries")  # Also checks axe-core and that nothing scrolls sideways.
+    assert not screens.csp_errors
+    assert not screens.violations, "\n".join(screens.violations.values())
+    cache.clear()
