@@ -29,7 +29,7 @@ from duoapi.models import AuthorizationRequest, Integration, api_hostname
 from duoapi.usernames import person_for
 from duoapi.views import calling_as
 from duoportal.middleware import CONTROL_CHARACTERS
-from duoportal.models import AuditEvent
+from duoportal.models import AuditEvent, one_or_none
 from duoportal.prompt import passcode_prompt
 from duoportal.throttles import per_integration, too_many
 
@@ -76,7 +76,7 @@ def _integration(client_id):
     # that PostgreSQL would refuse, say) is nobody's.
     if not isinstance(client_id, str) or not (client_id.isascii() and client_id.isalnum()):
         return None
-    return Integration.objects.filter(ikey=client_id).first()
+    return one_or_none(Integration.objects.filter(ikey=client_id))
 
 
 def _fields(request, names):

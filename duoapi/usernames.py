@@ -8,6 +8,8 @@ lower-cased Microsoft 365 user principal name.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from duoportal.models import one_or_none
+
 MAX_LENGTH = 150
 
 
@@ -28,8 +30,8 @@ def person_for(username=None, user_id=None):
         # Digits only, within a bigint: anything else is nobody, never a database error.
         if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 18):
             return None
-        return people.filter(pk=int(user_id)).first()
+        return one_or_none(people.filter(pk=int(user_id)))
     name = username.strip().lower()
     if "@" not in name and settings.DUO_USERNAME_DOMAIN:
         name = f"{name}@{settings.DUO_USERNAME_DOMAIN}"
-    return people.filter(username=name).first()
+    return one_or_none(people.filter(username=name))
