@@ -129,6 +129,9 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 DATABASES = {
     "default": required("db_url", "DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if not DATABASES["default"].get("ENGINE"):
+    # An empty or misspelt DATABASE_URL would otherwise surface as a KeyError.
+    refuse("DATABASE_URL", "not a database URL (sqlite:///path or postgres://user@host:port/name).")
 # Persistent connections, checked before reuse, unless DATABASE_URL says
 # otherwise (?conn_max_age=0 closes each at the end of its request): a new
 # PostgreSQL connection costs more than a whole bypass-code check.

@@ -108,6 +108,12 @@ def test_it_switches_the_database_with_database_url():
     assert result.stdout.split()[:2] == ["True", "postgresql"]
 
 
+@pytest.mark.parametrize("url", ["", "127.0.0.1:5432/test"])
+def test_it_refuses_a_database_url_that_names_no_database(url):
+    result = run("check", DATABASE_URL=url)
+    assert "ImproperlyConfigured: DATABASE_URL: not a database URL" in result.stderr
+
+
 def test_it_runs_in_production_with_every_setting():
     result = run("check", **PRODUCTION)
     assert result.returncode == 0, result.stderr
