@@ -38,22 +38,63 @@ def throwaway_database():
         connection.creation.destroy_test_db(name, verbosity=0)
 
 
-def server_memory(url, field):
-    """`field` of /proc/<pid>/status ("VmHWM": peak, "VmRSS": now), in MiB, of each gunicorn
-    process serving `url` (the master and its workers), smallest first."""
+def server_processes(url):
+    """/proc/<pid> of each gunicorn process serving `url`: the master and its workers."""
     bind = f"127.0.0.1:{url.rsplit(':', 1)[1]}".encode()
-    sizes = []
+    found = []
     for proc in Path("/proc").iterdir():
         try:
             if proc.name.isdigit() and bind in (proc / "cmdline").read_bytes():
-                status = (proc / "status").read_text()
-                kib = next(
-                    line.split()[1] for line in status.splitlines() if line.startswith(field)
-                )
-                sizes.append(int(kib) / 1024)
+                found.append(proc)
+        except OSError:
+            continue
+    return found
+
+
+def server_memory(url, field):
+    """`field` of /proc/<pid>/status ("VmHWM": peak, "VmRSS": now), in MiB, of each gunicorn
+    process serving `url` (the master and its workers), smallest first."""
+    sizes = []
+    for proc in server_processes(url):
+        try:
+            status = (proc / "status").read_text()
+            kib = next(line.split()[1] for line in status.splitlines() if line.startswith(field))
+            sizes.append(int(kib) / 1024)
         except (OSError, StopIteration):
             continue
     return sorted(sizes)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(proc):
+    # utime and stime: fields 14 and 15 of /proc/<pid>/stat, after the command's ")".
+    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def cpu_split(url):
+    """CPU seconds so far: (this process, the gunicorn serving `url`, the whole machine busy,
+    the whole machine idle). Differences around a run say where its time went; what the
+    machine spent beyond this process and gunicorn is the database server's, on PostgreSQL."""
+    totals = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, totals[:8])
+    return (
+        _process_cpu(Path("/proc/self")),
+        sum(_process_cpu(proc) for proc in server_processes(url)),
+        (user + nice + system + irq + softirq + steal) / TICK,
+        (idle + iowait) / TICK,
+    )
+
+
+def per_call(before, after, calls):
+    """cpu_split() differences as milliseconds per call, in words."""
+    mine, server, busy, idle = (1000 * (b - a) / calls for a, b in zip(before, after, strict=True))
+    return (
+        f"load generator {mine:.1f}, gunicorn {server:.1f}, "
+        f"the rest (database server) {busy - mine - server:.1f}, idle {idle:.1f} ms a call"
+    )
 
 
 def print_command(script, arguments):

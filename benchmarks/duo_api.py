@@ -9,6 +9,13 @@ settings); then drives it with the real duo_client from this process, so the
 load generator shares the cores with the server. In the same run it measures
 the raw argon2id verify rate on those cores, and prints the ratio of the two.
 It prints the command that reproduces its figures, and removes the database.
+
+For each load it also prints where the two cores' time went, per call, from
+/proc: the load generator, gunicorn, the rest of the machine (the database
+server, on PostgreSQL) and idle. A last load uses codes hashed at argon2's
+minimum cost, so its CPU per call is everything but the hash: with it, the
+highest ratio these cores could reach, were a hash no slower inside the
+server than alone, is printed next to the measured one.
 """
 
 import argparse
@@ -18,9 +25,10 @@ import random
 import threading
 import time
 
-from common import print_command, server_memory, throwaway_database
+from common import cpu_split, per_call, print_command, server_memory, throwaway_database
 from django.conf import settings
 from django.db import connection, connections
+from django.test import override_settings
 
 from bypass.models import BypassCode
 from duoapi.models import Integration
@@ -36,7 +44,7 @@ WORKERS, THREADS = 2, 4
 
 
 def rate(threads, seconds, work):
-    """Calls of `work()` per second, from `threads` threads for `seconds`."""
+    """(calls of `work()` per second, calls), from `threads` threads for `seconds`."""
     done = [0] * threads
     stop = time.perf_counter() + seconds
 
@@ -51,7 +59,20 @@ def rate(threads, seconds, work):
         worker.start()
     for worker in workers:
         worker.join()
-    return sum(done) / (time.perf_counter() - start)
+    return sum(done) / (time.perf_counter() - start), sum(done)
+
+
+def measured(label, url, threads, seconds, work):
+    """Run `work` as rate() does and print its rate and where the CPU went.
+
+    Returns (calls per second, milliseconds of the machine's CPU per call).
+    """
+    before = cpu_split(url)
+    calls_per_second, calls = rate(threads, seconds, work)
+    after = cpu_split(url)
+    print(f"{label + ':':25s}{calls_per_second:.0f}/s")
+    print(f"  {per_call(before, after, calls)}")
+    return calls_per_second, 1000 * (after[2] - before[2]) / calls
 
 
 def main():
@@ -84,6 +105,10 @@ def main():
         )
         people = [User.objects.create_user(f"p{i}@example.edu") for i in range(args.people)]
         codes = {p.username: BypassCode.objects.issue(p, via="culink")[1] for p in people}
+        # A verification costs what its hash was made with: these cost next to nothing.
+        with override_settings(ARGON2_TIME_COST=1, ARGON2_MEMORY_COST=8):
+            light = [User.objects.create_user(f"light{i}@example.edu") for i in range(50)]
+            light_codes = {p.username: BypassCode.objects.issue(p, via="culink")[1] for p in light}
         integration, secret = Integration.objects.create_integration("Benchmark")
         connections.close_all()
 
@@ -105,32 +130,40 @@ def main():
                     local.client = auth_client(url, integration.ikey, secret)
                 return local.client
 
-            usernames = list(codes)
+            def checking(codes):
+                usernames = list(codes)
 
-            def check_passcode():
-                username = random.choice(usernames)  # noqa: S311 (spreads load, no secret)
-                answer = client().auth("passcode", username=username, passcode=codes[username])
-                assert answer["result"] == "allow", answer
+                def check_passcode():
+                    username = random.choice(usernames)  # noqa: S311 (spreads load, no secret)
+                    answer = client().auth("passcode", username=username, passcode=codes[username])
+                    assert answer["result"] == "allow", answer
+
+                return check_passcode
 
             def unknown_person():
                 answer = client().auth("passcode", username="nobody@example.edu", passcode="1")
                 assert answer["result"] == "deny", answer
 
             client().check()
-            api = rate(args.clients, args.seconds, check_passcode)
-            print(f"auth with a bypass code: {api:.0f}/s ({args.clients} duo_client threads)")
-            checks = rate(args.clients, args.seconds, lambda: client().check())
-            print(f"check (no hash):         {checks:.0f}/s")
-            print(
-                f"auth, unknown person:    {rate(args.clients, args.seconds, unknown_person):.0f}/s"
-            )
+            print(f"{args.clients} duo_client threads:")
+            load = (url, args.clients, args.seconds)
+            api, _cpu = measured("auth with a bypass code", *load, checking(codes))
+            measured("check (no hash)", *load, lambda: client().check())
+            measured("auth, unknown person", *load, unknown_person)
+            _rate, rest = measured("auth, a minimal hash", *load, checking(light_codes))
             peaks = ", ".join(f"{peak:.0f}" for peak in server_memory(url, "VmHWM"))
             print(f"gunicorn peak memory:    {peaks} MiB (master and workers)")
 
         stored = hash_code("012345678")
-        raw = rate(cores, args.seconds, lambda: code_matches(stored, "012345678"))
+        raw, _calls = rate(cores, args.seconds, lambda: code_matches(stored, "012345678"))
         print(f"raw argon2id verify:     {raw:.0f}/s ({cores} threads)")
         print(f"ratio auth / raw verify: {api / raw:.2f}")
+        # One hash takes `cores / raw` of one core; everything else, `rest`.
+        one_hash = 1000 * cores / raw
+        print(
+            f"ceiling on these cores:  {one_hash / (one_hash + rest):.2f} "
+            f"(a hash {one_hash:.1f} ms of one core, everything else {rest:.1f} ms a call)"
+        )
     print_command(
         "duo_api.py",
         f"--seconds {args.seconds:g} --clients {args.clients} --people {args.people} "
