@@ -242,6 +242,12 @@ class CULinkCardInline(admin.StackedInline):
     model = CULinkCard
     extra = 0
     fields = ["serial", "status", "expires_on"]
+    # As the helpdesk overview lists them, which reuses this read (cards_shown).
+    ordering = helpdesk.CARD_ORDER
+
+    def get_queryset(self, request):
+        # Each card's heading names its holder.
+        return super().get_queryset(request).select_related("user")
 
     # `obj` is the person whose page this is.
     def has_add_permission(self, request, obj):
@@ -320,6 +326,15 @@ class IssuedTodayFilter(SimpleListFilter):
         ).distinct()
 
 
+def cards_shown(context):
+    """The person's cards as the page's card inline read them, or None without the inline."""
+    for inline in context.get("inline_admin_formsets", []):
+        if inline.opts.model is CULinkCard:
+            # Already read for the inline's forms: no second query.
+            return list(inline.formset.get_queryset())
+    return None
+
+
 @admin.register(User)
 class UserAdmin(PortalModelAdmin, BaseUserAdmin):
     list_display = ["username", "display_name", "email", "is_active", "is_staff"]
@@ -373,7 +388,7 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
             person = obj if request.method == "GET" else self.get_object(request, str(obj.pk))
             context = {
                 **context,
-                "overview": helpdesk.overview(person),
+                "overview": helpdesk.overview(person, cards=cards_shown(context)),
                 "helpdesk_actions": self.has_change_permission(request, person),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -1,4 +1,6 @@
 from allauth.account.auth_backends import AuthenticationBackend
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 
 
 class MicrosoftSignInBackend(AuthenticationBackend):
@@ -11,3 +13,18 @@ class MicrosoftSignInBackend(AuthenticationBackend):
 
     def authenticate(self, request, **credentials):
         return None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """ModelBackend's answer, in one query instead of two (own, then groups').
+
+        Every admin page asks, so this is one query less on each.
+        """
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            granted = Permission.objects.all()
+            if not user_obj.is_superuser:
+                granted = granted.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            names = granted.values_list("content_type__app_label", "codename").order_by()
+            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in names.distinct()}
+        return user_obj._perm_cache

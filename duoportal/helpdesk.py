@@ -47,9 +47,20 @@ class Overview:
     advice: list = field(default_factory=list)
 
 
-def overview(person):
-    cards = list(person.cards.order_by("status", "-created_at"))
-    code = BypassCode.objects.filter(user=person).order_by("-created_at", "-pk").first()
+# Active first (the status's values sort that way), then the newest.
+CARD_ORDER = ["status", "-created_at"]
+
+
+def overview(person, *, cards=None):
+    """What the helpdesk needs to know of `person`; `cards` if already read (in CARD_ORDER)."""
+    if cards is None:
+        cards = list(person.cards.order_by(*CARD_ORDER))
+    code = (
+        BypassCode.objects.filter(user=person)
+        .select_related("issued_by")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     rescue_codes_left, rescue_codes_made_at = person.rescue_codes.state()
     locks = list(person.proof_locks.order_by("kind"))
     summary = Overview(

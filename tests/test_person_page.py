@@ -68,3 +68,25 @@ def test_it_offers_only_the_actions_that_would_change_something(helpdesk, alice)
 
     assert revoke not in before and void not in before
     assert revoke in after and void in after
+
+
+def test_it_reads_the_whole_page_in_ten_queries_however_much_the_person_has(
+    helpdesk, helen, alice, django_assert_max_num_queries
+):
+    for serial in ("51002345", "51002346", "51002347"):
+        CULinkCard.objects.create(user=alice, serial=serial, status="lost")
+    BypassCode.objects.issue(alice, via="helpdesk", issued_by=helen, identity_check="photo ID")
+    RescueCode.objects.generate(alice)
+    for _ in range(3):
+        BypassCode.objects.redeem(alice, "000000000")
+    url = f"/admin/duoportal/user/{alice.pk}/change/"
+    helpdesk.get(url)  # a server's first page also reads content types, once for good
+
+    # Session, helpdesk user, her permissions, the person, cards, code, rescue
+    # codes, locks, apps, events: each read once, whatever the number of rows.
+    with django_assert_max_num_queries(10):
+        text = helpdesk.get(url).text
+
+    for serial in ("51002345", "51002346", "51002347"):  # in the overview and in the card form
+        assert f"…{serial[-4:]}" in text and f'value="{serial}"' in text
+    assert f"by {helen}" in text  # who issued the code, without a query of its own
