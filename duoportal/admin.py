@@ -713,6 +713,9 @@ class AuditEventAdmin(PortalModelAdmin):
     show_full_result_count = False
     # The CSV export's columns: what the list shows, and the detail as JSON.
     EXPORT_FIELDS = ["at", "action", "outcome", "subject_username", "actor_username", "ip"]
+    # A search names at most this many people: enough for a family name, and
+    # their ids still make one short IN list for the indexes.
+    SEARCH_PEOPLE = 100
 
     def get_search_results(self, request, queryset, search_term):
         """Events about or by the people the term names, or from the address it is.
@@ -730,8 +733,18 @@ class AuditEventAdmin(PortalModelAdmin):
         people = list(
             User.objects.filter(named | Q(display_name__icontains=term)).values_list(
                 "pk", flat=True
-            )[:100]
+            )[: self.SEARCH_PEOPLE + 1]
         )
+        if len(people) > self.SEARCH_PEOPLE:
+            people = people[: self.SEARCH_PEOPLE]
+            messages.warning(
+                request,
+                _(
+                    "More than %(count)d people match “%(term)s”: only the events of "
+                    "%(count)d of them are listed. Type more of the name."
+                )
+                % {"count": self.SEARCH_PEOPLE, "term": term},
+            )
         found = Q(subject_id__in=people) | Q(actor_id__in=people)
         found |= Q(subject_username=term.lower())
         with suppress(ValueError):  # Not an address: a name only.

@@ -100,6 +100,22 @@ def test_its_search_finds_a_person_and_an_address(helpdesk, alice, bob, helen):
     assert outcomes(helpdesk, {"q": "bo"}) == set()
 
 
+def test_a_search_naming_too_many_people_says_so(helpdesk, monkeypatch):
+    from duoportal.admin import AuditEventAdmin
+    from duoportal.models import User
+
+    for i in range(4):
+        person = User.objects.create_user(f"chan{i}@example.edu")
+        AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=person, outcome="one")
+    monkeypatch.setattr(AuditEventAdmin, "SEARCH_PEOPLE", 3)
+
+    narrow = helpdesk.get(TRAIL, {"q": "chan1"}).text
+    wide = helpdesk.get(TRAIL, {"q": "chan"}).text
+
+    assert "More than 3 people match “chan”" in wide and wide.count('class="field-outcome"') == 3
+    assert "people match" not in narrow and narrow.count('class="field-outcome"') == 1
+
+
 def test_it_exports_the_filtered_events_as_csv(helpdesk, alice, helen):
     AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome="one")
     AuditEvent.objects.record(
