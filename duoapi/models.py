@@ -3,12 +3,14 @@
 import hashlib
 import secrets
 import string
+import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -16,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duoapi.oauth import REDIRECT_URI_LENGTH, return_origin
 from duoportal.encryption import decrypt, encrypt
-from duoportal.models import optional_person
+from duoportal.models import one_or_none, optional_person
 
 # Duo's shapes: an integration key is "DI" and 18 upper-case letters and
 # digits (20 characters, the client_id length duo_universal insists on); a
@@ -31,6 +33,8 @@ TRANSACTION_LIFETIME = timedelta(minutes=10)
 PROMPT_LIFETIME = timedelta(minutes=15)
 # How long the one-time code of an answered prompt can be exchanged for a token.
 CODE_LIFETIME = timedelta(seconds=60)
+# A check takes well under a second: a claim older than this is a killed worker's.
+CHECK_CLAIM_TIMEOUT = timedelta(seconds=60)
 
 
 def new_ikey():
@@ -202,21 +206,41 @@ class AuthorizationRequestManager(models.Manager):
         self.stale().delete()
         return self.create(integration=integration, person=person, **request)
 
-    def for_prompt(self, key, *, lock=False):
-        """The request behind the prompt at `key`, answered or not, while it may matter.
-
-        With `lock`, within a transaction: a second Log In of the same prompt
-        (a double click) waits for the first, then sees it answered.
-        """
+    def for_prompt(self, key):
+        """The request behind the prompt at `key`, answered or not, while it may matter."""
         if not isinstance(key, str) or len(key) > 64:
             return None
-        requests = self.select_for_update(of=("self",)) if lock else self
         fresh_since = timezone.now() - PROMPT_LIFETIME
-        return (
-            requests.select_related("integration", "person")
-            .filter(key=key, created_at__gt=fresh_since)
-            .first()
+        return one_or_none(
+            self.select_related("integration", "person").filter(key=key, created_at__gt=fresh_since)
         )
+
+    def claim(self, request):
+        """Take `request` for one Log In's passcode check. Returns (request, claimed).
+
+        The check hashes, so it runs in no transaction and holds no row lock;
+        this claim, one conditional UPDATE, is what keeps a second Log In of
+        the same prompt (a double click) from checking, and counting, the
+        passcode again. That one waits up to PROOF_BUSY_WAIT for the first
+        to finish and returns the request as it then is (answered, most
+        likely), unclaimed. A claim left by a worker killed mid-check lapses
+        after CHECK_CLAIM_TIMEOUT.
+        """
+        give_up = time.monotonic() + settings.PROOF_BUSY_WAIT.total_seconds()
+        while True:
+            now = timezone.now()
+            free = Q(checking_since__isnull=True) | Q(checking_since__lte=now - CHECK_CLAIM_TIMEOUT)
+            unanswered = self.filter(pk=request.pk, answered_at__isnull=True)
+            if unanswered.filter(free).update(checking_since=now):
+                return request, True
+            current = self.for_prompt(request.key)
+            if current is None or current.answered_at or time.monotonic() >= give_up:
+                return current, False
+            time.sleep(0.05)
+
+    def release(self, request):
+        """Give up the claim: the check is over (and has answered, if it was to)."""
+        self.filter(pk=request.pk).update(checking_since=None)
 
     def answer(self, request, outcome, method=""):
         """Answer `request` once: "allow" (with the passcode's method), "cancel" or "locked".
@@ -283,6 +307,8 @@ class AuthorizationRequest(models.Model):
     # "bypass" or "totp": which kind of passcode was accepted.
     method = models.CharField(max_length=16, blank=True)
     answered_at = models.DateTimeField(null=True)
+    # Set while one Log In checks the passcode (AuthorizationRequestManager.claim).
+    checking_since = models.DateTimeField(null=True)
     code_hash = models.CharField(max_length=64, blank=True, db_index=True)
     exchanged_at = models.DateTimeField(null=True)
 

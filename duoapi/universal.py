@@ -13,7 +13,6 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import split_domain_port
@@ -28,9 +27,12 @@ from duoapi import oauth
 from duoapi.models import AuthorizationRequest, Integration, api_hostname
 from duoapi.usernames import person_for
 from duoapi.views import calling_as
+from duoportal import refusals
+from duoportal.forms import PasscodeForm
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, one_or_none
-from duoportal.prompt import passcode_prompt
+from duoportal.prompt import PasscodePrompt, passcode_prompt
+from duoportal.results import CheckResult, Reason
 from duoportal.throttles import per_integration, too_many
 
 # The prompts this browser was sent to: only it may answer them.
@@ -312,14 +314,19 @@ def prompt(request, key):
         if answer is None or answer.answered_at:
             return _way_back(request, answer)
         return _show(request, answer, passcode_prompt(request, answer.person))
-    with transaction.atomic():
-        # A second Log In (a double click) waits here for the first, then finds it answered.
-        answer = AuthorizationRequest.objects.for_prompt(key, lock=True)
-        if answer is None or answer.answered_at:
-            return _way_back(request, answer)
-        with calling_as(request, answer.integration, None):
-            if "cancel" in request.POST:
-                return _answer(request, answer, Outcome.CANCEL)
+    answer = AuthorizationRequest.objects.for_prompt(key)
+    if answer is None or answer.answered_at:
+        return _way_back(request, answer)
+    with calling_as(request, answer.integration, None):
+        if "cancel" in request.POST:
+            return _answer(request, answer, Outcome.CANCEL)
+        # A second Log In (a double click) waits here for the first, then follows its answer.
+        answer, claimed = AuthorizationRequest.objects.claim(answer)
+        if not claimed:
+            if answer is None or answer.answered_at:
+                return _way_back(request, answer)
+            return _show(request, answer, _busy(request))
+        try:
             passcode = passcode_prompt(
                 request,
                 answer.person,
@@ -334,7 +341,18 @@ def prompt(request, key):
                 return _answer(request, answer, Outcome.ALLOW, passcode.method)
             if passcode.refused_by_lock:
                 return _answer(request, answer, Outcome.LOCKED)
+        finally:
+            # After the answer: a Log In waiting for this one finds it answered.
+            AuthorizationRequest.objects.release(answer)
     return _show(request, answer, passcode)
+
+
+def _busy(request):
+    """The prompt again, saying that another Log In of it is still being checked."""
+    passcode = PasscodePrompt(PasscodeForm(request.POST))
+    passcode.form.is_valid()
+    passcode.form.add_error("passcode", refusals.passcode(CheckResult(Reason.BUSY)))
+    return passcode
 
 
 def _show(request, answer, passcode):
@@ -364,7 +382,9 @@ def _bypass_url():
 
 
 def _answer(request, answer, outcome, method=""):
-    AuthorizationRequest.objects.answer(answer, outcome, method)
+    if not AuthorizationRequest.objects.answer(answer, outcome, method):
+        # Answered meanwhile (Cancel in another tab, say): that answer stands.
+        return _way_back(request, AuthorizationRequest.objects.for_prompt(answer.key))
     AuditEvent.objects.record(
         AuditEvent.Action.DUO_PROMPT,
         subject=answer.person,

@@ -1,12 +1,14 @@
 """The Universal Prompt under racing requests: one answer, one exchange, one use counted."""
 
+import threading
 from urllib.parse import urlencode
 
 import jwt
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 
+import bypass.models
 from bypass.models import BypassCode
 from duoapi import oauth
 from tests.threads import race, thread_count
@@ -37,6 +39,37 @@ def test_racing_log_ins_of_one_prompt_count_one_use_and_go_back_alike(client, pr
 
     assert {status for status, _ in results} == {302}
     assert len({location for _, location in results}) == 1
+    assert BypassCode.objects.get(user=alice).uses == 1
+
+
+def test_a_log_in_holds_no_lock_while_its_passcode_is_hashed(client, prompt, alice, monkeypatch):
+    _, code = BypassCode.objects.issue(alice, via="culink")
+    in_the_hash, other_check_done = threading.Event(), threading.Event()
+    seen = []
+    real = bypass.models.code_matches
+
+    def slow_first_hash(stored, typed):
+        if not in_the_hash.is_set():
+            in_the_hash.set()
+            # Meanwhile another application checks a passcode of Alice's: her
+            # lock's row and (on SQLite) the database must not be held.
+            seen.append(other_check_done.wait(timeout=5))
+        return real(stored, typed)
+
+    def other_application():
+        in_the_hash.wait(timeout=10)
+        BypassCode.objects.redeem(alice, "000000000")
+        other_check_done.set()
+        connections.close_all()
+
+    monkeypatch.setattr(bypass.models, "code_matches", slow_first_hash)
+    other = threading.Thread(target=other_application)
+    other.start()
+    response = browser_post(client, prompt, {"passcode": code})
+    other.join(timeout=30)
+
+    assert seen == [True]
+    assert response.status_code == 302 and "duo_code=" in response["Location"]
     assert BypassCode.objects.get(user=alice).uses == 1
 
 

@@ -193,3 +193,27 @@ def test_it_speaks_traditional_chinese(client, prompt):
 def test_it_refuses_other_methods(client, prompt):
     response = client.put(prompt, secure=True, HTTP_HOST="localhost:8443")
     assert response.status_code == 405
+
+
+def test_a_log_in_left_by_a_killed_worker_blocks_nobody_for_long(client, prompt, code):
+    # A worker killed mid-check never gave its claim back.
+    stale = timezone.now() - timedelta(minutes=2)
+    AuthorizationRequest.objects.update(checking_since=stale)
+
+    back = returned(browser_post(client, prompt, {"passcode": code}))
+
+    assert back["state"] == STATE and "duo_code" in back
+
+
+def test_a_log_in_still_being_checked_elsewhere_is_said_and_nothing_counted(
+    client, prompt, code, alice, settings
+):
+    settings.PROOF_BUSY_WAIT = timedelta(milliseconds=200)
+    AuthorizationRequest.objects.update(checking_since=timezone.now())
+
+    response = browser_post(client, prompt, {"passcode": "000000000"})
+
+    assert response.status_code == 200
+    assert "This one was not counted" in response.text
+    assert not ProofLock.objects.filter(user=alice, failures__gt=0).exists()
+    assert not AuthorizationRequest.objects.get().answered_at
