@@ -46,7 +46,14 @@ from bypass.models import BypassCode
 from bypass.stores import CodeStoreError
 from duoportal import card_import_views, helpdesk, helpdesk_views, refusals
 from duoportal.middleware import CONTROL_CHARACTERS
-from duoportal.models import AuditEvent, CULinkCard, ProofLock, User, normalize_serial
+from duoportal.models import (
+    AuditEvent,
+    CULinkCard,
+    ProofLock,
+    User,
+    normalize_serial,
+    outcome_words,
+)
 
 # Fields that hold a secret or part of one, by model. Admin never shows,
 # searches or filters by them, and refuses every lookup that reaches one, also
@@ -643,7 +650,7 @@ class OutcomeFilter(SimpleListFilter):
         outcomes = set(newest[: self.RECENT]) - {""}
         if self.value():
             outcomes.add(self.value())
-        return [(outcome, outcome) for outcome in sorted(outcomes)]
+        return [(outcome, outcome_words(outcome)) for outcome in sorted(outcomes)]
 
     def queryset(self, request, queryset):
         if self.value() is None:
@@ -693,7 +700,7 @@ class ApplicationFilter(SimpleListFilter):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(PortalModelAdmin):
-    list_display = ["at", "action", "outcome", "subject_username", "actor_username", "ip"]
+    list_display = ["at", "action", "outcome_words", "subject_username", "actor_username", "ip"]
     list_filter = [
         "action",
         OutcomeFilter,
@@ -716,6 +723,11 @@ class AuditEventAdmin(PortalModelAdmin):
     # A search names at most this many people: enough for a family name, and
     # their ids still make one short IN list for the indexes.
     SEARCH_PEOPLE = 100
+
+    @admin.display(description=_("outcome"), ordering="outcome")
+    def outcome_words(self, event):
+        # In words; the filter and the CSV export keep the trail's short code.
+        return event.outcome_words
 
     def get_search_results(self, request, queryset, search_term):
         """Events about or by the people the term names, or from the address it is.

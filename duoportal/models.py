@@ -141,6 +141,46 @@ class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
         )
 
 
+# What the helpdesk reads for an event's outcome. The trail keeps the short
+# code (filters and exports use it); an outcome not listed here (a count, a
+# word such as "created") is shown as it is.
+OUTCOME_WORDS = {
+    "accepted": _("accepted"),
+    "no_code": _("nothing to check it against"),
+    "wrong_code": _("wrong"),
+    "expired": _("expired"),
+    "used_up": _("used up"),
+    "revoked": _("revoked"),
+    "locked": _("refused: locked"),
+    "busy": _("not checked: others in flight"),
+    "inactive": _("refused: person disabled"),
+    "superseded": _("superseded by a new code"),
+    "lost": _("reported lost"),
+    "replaced": _("replaced"),
+    "culink": _("CU Link card"),
+    "rescue": _("rescue code"),
+    "helpdesk": _("helpdesk"),
+    "passcode": _("passcode"),
+    "card": _("CU Link card serial"),
+    "allow": _("allowed"),
+    "deny": _("denied"),
+    "enroll": _("told to get a bypass code"),
+    "auth": _("asked for a passcode"),
+    "prompt": _("shown the prompt"),
+    "cancel": _("cancelled"),
+    "duo_unavailable": _("Duo did not answer"),
+    "ok": _("done"),
+}
+
+
+def outcome_words(outcome):
+    """An event's outcome as the helpdesk reads it."""
+    if outcome.startswith("duo_user_"):
+        # Duo refused the person: its own word for why (disabled, locked_out...).
+        return _("Duo refused the person: %(why)s") % {"why": outcome.removeprefix("duo_user_")}
+    return OUTCOME_WORDS.get(outcome, outcome)
+
+
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
         BYPASS_ISSUE = "bypass_issue", _("bypass code issued")
@@ -211,6 +251,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+    @property
+    def outcome_words(self):
+        return outcome_words(self.outcome)
 
 
 class ProofLockManager(models.Manager):

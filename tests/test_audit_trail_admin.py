@@ -15,14 +15,13 @@ from tests.conftest import asking_from
 pytestmark = pytest.mark.django_db
 
 TRAIL = "/admin/duoportal/auditevent/"
+OUTCOME = "field-outcome_words"  # the column of outcomes, in words
 
 
 def outcomes(client, query):
     response = client.get(TRAIL, query)
     assert response.status_code == 200
-    return {
-        o for o in ("one", "two", "three") if f'<td class="field-outcome">{o}<' in response.text
-    }
+    return {o for o in ("one", "two", "three") if f'<td class="{OUTCOME}">{o}<' in response.text}
 
 
 def test_it_filters_by_actor(helpdesk, helen, alice):
@@ -112,8 +111,27 @@ def test_a_search_naming_too_many_people_says_so(helpdesk, monkeypatch):
     narrow = helpdesk.get(TRAIL, {"q": "chan1"}).text
     wide = helpdesk.get(TRAIL, {"q": "chan"}).text
 
-    assert "More than 3 people match “chan”" in wide and wide.count('class="field-outcome"') == 3
-    assert "people match" not in narrow and narrow.count('class="field-outcome"') == 1
+    assert "More than 3 people match “chan”" in wide and wide.count(OUTCOME) == 3
+    assert "people match" not in narrow and narrow.count(OUTCOME) == 1
+
+
+def test_it_says_outcomes_in_words_and_filters_and_exports_their_codes(helpdesk, alice):
+    from bypass.models import BypassCode
+
+    BypassCode.objects.issue(alice, via="culink")
+    BypassCode.objects.redeem(alice, "000000000")
+    AuditEvent.objects.record(AuditEvent.Action.DUO_PASSCODE, outcome="duo_user_locked_out")
+
+    page = helpdesk.get(TRAIL).text
+    wrong = helpdesk.get(TRAIL, {"outcome": "wrong_code"}).text
+    export = b"".join(helpdesk.get(f"{TRAIL}export.csv").streaming_content).decode()
+
+    assert '<td class="field-outcome_words">wrong</td>' in page
+    assert '<td class="field-outcome_words">CU Link card</td>' in page  # how the code was issued
+    assert '<td class="field-outcome_words">Duo refused the person: locked_out</td>' in page
+    assert 'href="?outcome=wrong_code"' in page and ">wrong</a>" in page  # the filter's choice
+    assert wrong.count(OUTCOME) == 1
+    assert ",wrong_code," in export and ",culink," in export
 
 
 def test_it_exports_the_filtered_events_as_csv(helpdesk, alice, helen):
