@@ -43,6 +43,13 @@ def fail(error):
     )
 
 
+# Duo's calls carry a few short parameters. A bigger body is refused unread:
+# anyone may post here, and reading, hashing and parsing megabytes (Django
+# allows DATA_UPLOAD_MAX_MEMORY_SIZE, raised for the card import) costs the
+# server before any signature is checked.
+MAX_BODY = 64 * 1024
+
+
 def duo_api(*methods, signed=True):
     """A Duo API endpoint: its methods, its signature, and Duo's envelope for every refusal."""
 
@@ -52,6 +59,8 @@ def duo_api(*methods, signed=True):
         def wrapper(request):
             if request.method not in methods:
                 return fail(signing.SignatureError(40501, 405, "Method not allowed"))
+            if _body_length(request) > MAX_BODY:
+                return fail(signing.bad_parameters("request body too large"))
             # Applications show these messages as they are: always in English.
             with translation.override("en"):
                 try:
@@ -65,6 +74,13 @@ def duo_api(*methods, signed=True):
         return wrapper
 
     return decorate
+
+
+def _body_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def authenticate(request):

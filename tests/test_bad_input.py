@@ -207,6 +207,18 @@ def test_no_duo_api_parameter_makes_a_500(world, path, values, good_signature, o
     assert snapshot() == before
 
 
+def test_a_duo_api_body_of_megabytes_is_refused_unread(world):
+    before = snapshot()
+    huge = {"username": "alice@example.edu", "factor": "passcode", "passcode": "1" * 2**20}
+
+    response = signed_post("/auth/v2/auth", huge, world["integration"].ikey, world["secret"])
+
+    assert response.status_code == 400
+    assert response.json()["code"] == 40002
+    assert response.json()["message_detail"] == "request body too large"
+    assert snapshot() == before
+
+
 @EXAMPLES
 @given(values=st.lists(text, min_size=6, max_size=6), repeat=st.booleans())
 def test_no_universal_prompt_parameter_makes_a_500(world, values, repeat):
