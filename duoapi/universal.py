@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from duoapi import oauth
 from duoapi.models import AuthorizationRequest, Integration, api_hostname
 from duoapi.usernames import person_for
-from duoapi.views import calling_as
+from duoapi.views import MAX_BODY, body_length, calling_as
 from duoportal import refusals
 from duoportal.forms import PasscodeForm
 from duoportal.middleware import CONTROL_CHARACTERS
@@ -86,6 +86,9 @@ def _fields(request, names):
 
     Each is required; one given twice with different values is refused, never guessed at.
     """
+    if body_length(request) > MAX_BODY:
+        # A few short fields: a bigger body is refused unread (duoapi/views.py).
+        raise oauth.invalid_request("The request body is too large.")
     try:
         body = request.POST
     except (RequestDataTooBig, MultiPartParserError) as error:

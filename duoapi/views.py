@@ -59,7 +59,7 @@ def duo_api(*methods, signed=True):
         def wrapper(request):
             if request.method not in methods:
                 return fail(signing.SignatureError(40501, 405, "Method not allowed"))
-            if _body_length(request) > MAX_BODY:
+            if body_length(request) > MAX_BODY:
                 return fail(signing.bad_parameters("request body too large"))
             # Applications show these messages as they are: always in English.
             with translation.override("en"):
@@ -76,7 +76,7 @@ def duo_api(*methods, signed=True):
     return decorate
 
 
-def _body_length(request):
+def body_length(request):
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

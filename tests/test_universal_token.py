@@ -110,6 +110,16 @@ def test_it_reads_a_form_body_as_other_sdks_send_it(client, webapp, duo_code):
     assert claims["preferred_username"] == ALICE
 
 
+def test_it_refuses_a_body_of_megabytes_unread(client, webapp, duo_code):
+    padded = {**form(webapp, duo_code), "padding": "x" * 2**20}
+
+    response = client.post(URL, padded, secure=True, HTTP_HOST=HOST)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+    assert response.json()["error_description"] == "The request body is too large."
+
+
 def test_it_refuses_a_replayed_code(client, webapp, duo_code):
     with served_by(client):
         webapp.exchange_authorization_code_for_2fa_result(duo_code, ALICE)
