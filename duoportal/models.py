@@ -142,8 +142,8 @@ class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
 
 
 # What the helpdesk reads for an event's outcome. The trail keeps the short
-# code (filters and exports use it); an outcome not listed here (a count, a
-# word such as "created") is shown as it is.
+# code (filters and exports use it); an outcome not listed here (a count) is
+# shown as it is.
 OUTCOME_WORDS = {
     "accepted": _("accepted"),
     "no_code": _("nothing to check it against"),
@@ -170,6 +170,14 @@ OUTCOME_WORDS = {
     "cancel": _("cancelled"),
     "duo_unavailable": _("Duo did not answer"),
     "ok": _("done"),
+    # Cards imported, people's names refreshed, rows changed in admin.
+    "created": _("created"),
+    "updated": _("updated"),
+    "unchanged": _("unchanged"),
+    "renamed": _("renamed"),
+    "added": _("added"),
+    "changed": _("changed"),
+    "deleted": _("deleted"),
 }
 
 

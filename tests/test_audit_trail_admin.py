@@ -134,6 +134,16 @@ def test_it_says_outcomes_in_words_and_filters_and_exports_their_codes(helpdesk,
     assert ",wrong_code," in export and ",culink," in export
 
 
+def test_its_outcomes_are_in_the_helpdesks_language(helpdesk, alice):
+    AuditEvent.objects.record(AuditEvent.Action.PROFILE_UPDATE, subject=alice, outcome="updated")
+    helpdesk.cookies["django_language"] = "zh-hant"
+
+    page = helpdesk.get(TRAIL).text
+
+    assert f'<td class="{OUTCOME}">已更新</td>' in page
+    assert ">已更新</a>" in page  # the filter's choice
+
+
 def test_it_exports_the_filtered_events_as_csv(helpdesk, alice, helen):
     AuditEvent.objects.record(AuditEvent.Action.SIGN_IN, subject=alice, outcome="one")
     AuditEvent.objects.record(
