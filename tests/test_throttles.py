@@ -98,15 +98,19 @@ def test_a_cache_that_does_not_answer_lets_requests_through_and_says_so(settings
     assert "the cache does not answer" in caplog.text
 
 
-def test_the_duo_api_refuses_a_flood_from_one_integration_in_duos_envelope(
-    settings, live_server, vpn, alice
-):
+@pytest.fixture
+def impatient_duo(settings, live_server, vpn, alice):
+    """The VPN's duo_client under a throttle of 2 calls a minute, and Alice's code."""
     settings.THROTTLE_PER_INTEGRATION = "2/m"
     integration, secret = vpn
     duo = auth_client(live_server.url, integration.ikey, secret)
     # No retries: duo_client otherwise waits out a 429 by itself, for up to 32 s.
     duo._MAX_BACKOFF_WAIT_SECS = 0
-    _, code = BypassCode.objects.issue(alice, via="culink")
+    return duo, BypassCode.objects.issue(alice, via="culink")[1]
+
+
+def test_the_duo_api_refuses_a_flood_from_one_integration_in_duos_envelope(impatient_duo, alice):
+    duo, code = impatient_duo
 
     for _ in range(2):
         assert duo.auth("passcode", username=alice.username, passcode=code)["result"] == "allow"
@@ -168,12 +172,8 @@ def test_an_ipv6_client_is_counted_by_its_64(settings, alice):
     assert answers == [200, 200, 429]
 
 
-def test_the_duo_api_counts_no_call_for_an_unknown_person(settings, live_server, vpn, alice):
-    settings.THROTTLE_PER_INTEGRATION = "2/m"
-    integration, secret = vpn
-    duo = auth_client(live_server.url, integration.ikey, secret)
-    duo._MAX_BACKOFF_WAIT_SECS = 0
-    _, code = BypassCode.objects.issue(alice, via="culink")
+def test_the_duo_api_counts_no_call_for_an_unknown_person(impatient_duo, alice):
+    duo, code = impatient_duo
 
     for _ in range(5):
         assert duo.auth("passcode", username="nobody@example.edu", passcode="1")["result"] == "deny"
