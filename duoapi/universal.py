@@ -27,12 +27,9 @@ from duoapi import oauth
 from duoapi.models import AuthorizationRequest, Integration, api_hostname
 from duoapi.usernames import person_for
 from duoapi.views import MAX_BODY, body_length, calling_as
-from duoportal import refusals
-from duoportal.forms import PasscodeForm
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, one_or_none
-from duoportal.prompt import PasscodePrompt, passcode_prompt
-from duoportal.results import CheckResult, Reason
+from duoportal.prompt import busy_prompt, passcode_prompt
 from duoportal.throttles import per_integration, too_many
 
 # The prompts this browser was sent to: only it may answer them.
@@ -328,7 +325,7 @@ def prompt(request, key):
         if not claimed:
             if answer is None or answer.answered_at:
                 return _way_back(request, answer)
-            return _show(request, answer, _busy(request))
+            return _show(request, answer, busy_prompt(request))
         try:
             passcode = passcode_prompt(
                 request,
@@ -348,14 +345,6 @@ def prompt(request, key):
             # After the answer: a Log In waiting for this one finds it answered.
             AuthorizationRequest.objects.release(answer)
     return _show(request, answer, passcode)
-
-
-def _busy(request):
-    """The prompt again, saying that another Log In of it is still being checked."""
-    passcode = PasscodePrompt(PasscodeForm(request.POST))
-    passcode.form.is_valid()
-    passcode.form.add_error("passcode", refusals.passcode(CheckResult(Reason.BUSY)))
-    return passcode
 
 
 def _show(request, answer, passcode):

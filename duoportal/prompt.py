@@ -14,7 +14,7 @@ from bypass.stores import CodeStoreError
 from duoportal import refusals
 from duoportal.forms import PasscodeForm
 from duoportal.models import ProofLock
-from duoportal.results import CheckResult
+from duoportal.results import CheckResult, Reason
 
 
 @dataclass
@@ -70,4 +70,15 @@ def passcode_prompt(request, person, throttle=None):
                 return prompt
             prompt.form.add_error("passcode", refusals.passcode(prompt.result))
     prompt.locked = refusals.lock_notice(person, ProofLock.Kind.PASSCODE)
+    return prompt
+
+
+def busy_prompt(request):
+    """The prompt with the posted passcode turned away unchecked: others are being checked.
+
+    Nothing was checked or counted, so the same passcode may simply be sent again.
+    """
+    prompt = PasscodePrompt(PasscodeForm(request.POST))
+    prompt.form.is_valid()
+    prompt.form.add_error("passcode", refusals.passcode(CheckResult(Reason.BUSY)))
     return prompt
