@@ -52,18 +52,24 @@ def code_matches(stored_hash, plaintext):
 # give: hyphen-minus, U+2010 to U+2015 (the user guide itself prints U+2010)
 # and the minus sign.
 DASHES_AND_SPACES = re.compile("[\\s\\-\u2010-\u2015\u2212]")
+# A Chinese or Japanese input method in its full-width mode types U+FF11 U+FF12 U+FF13
+# for "123" (U+FF01 to U+FF5E mirror ASCII's "!" to "~"): the same characters
+# to the person typing them, so the same code here. Other digits (Arabic-Indic,
+# superscripts) stay malformed.
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 def normalize(text, pattern, max_length=64):
-    """Drop spaces and dashes, upper-case, and return the text if it fits `pattern`.
+    """Fold full-width forms to ASCII, drop spaces and dashes, upper-case, and
+    return the text if it fits `pattern`.
 
     Returns None for anything malformed (not a string, too long, NUL bytes,
-    non-ASCII digits): such input is refused before it reaches the database,
-    where PostgreSQL would reject a NUL byte with an exception.
+    other non-ASCII digits): such input is refused before it reaches the
+    database, where PostgreSQL would reject a NUL byte with an exception.
     """
     if not isinstance(text, str) or len(text) > max_length:
         return None
-    cleaned = DASHES_AND_SPACES.sub("", text)
+    cleaned = DASHES_AND_SPACES.sub("", text.translate(FULL_WIDTH))
     # Checked before upper-casing, which turns some non-ASCII letters into
     # ASCII ones ("ß" into "SS").
     if not cleaned.isascii():

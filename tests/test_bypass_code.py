@@ -126,6 +126,15 @@ def test_it_ignores_spaces_and_dashes_inside_a_code(alice, typed):
     )
 
 
+def test_it_takes_a_code_typed_in_full_width_digits(alice):
+    # As a Chinese input method types it in its full-width mode: full-width
+    # digits, a full-width hyphen, an ideographic space.
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    typed = plaintext.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    assert typed != plaintext
+    assert BypassCode.objects.redeem(alice, f"{typed[:3]}－{typed[3:6]}\u3000{typed[6:]}")
+
+
 @pytest.mark.parametrize(
     "typed",
     [

@@ -56,6 +56,13 @@ def test_it_passes_a_right_serial_to_get_bypass_code(client, alice, alice_card):
     assert CARD_CHECK_KEY in client.session
 
 
+def test_it_takes_a_serial_typed_in_full_width_digits(client, alice, alice_card):
+    # What a Chinese input method types in its full-width mode.
+    response = post(client, "５１００２３４５")
+    assert response["Location"] == "/bypass-code/card/verified/"
+    assert CardCheck.objects.filter(user=alice, used_at=None).count() == 1
+
+
 def test_it_says_a_wrong_serial_and_tries_left(client, alice_card):
     response = post(client, "51002346")
     assert "does not match your CU Link card. 9 tries left." in response.text
@@ -124,7 +131,7 @@ def test_it_shows_the_form_again_once_the_lock_has_ended(client, alice, alice_ca
     assert "Too many wrong serial numbers" not in response.text
 
 
-@pytest.mark.parametrize("serial", ["", "5100\x002345", "x" * 65, "５１００２３４５"])
+@pytest.mark.parametrize("serial", ["", "5100\x002345", "x" * 65, "٥١٠٠٢٣٤٥"])
 def test_it_refuses_malformed_serials_clearly(client, alice_card, serial):
     response = post(client, serial)
     assert response.status_code == 200

@@ -67,11 +67,13 @@ def test_it_says_no_card_when_the_only_card_is_lost_and_the_serial_differs(alice
     assert CULinkCard.objects.verify(alice, "99999999").reason == Reason.NO_CODE
 
 
-@pytest.mark.parametrize(
-    "typed", ["", "\x00", "5100\x002345", "５１００２３４５", "1" * 1000, None]
-)
+@pytest.mark.parametrize("typed", ["", "\x00", "5100\x002345", "٥١٠٠٢٣٤٥", "1" * 1000, None])
 def test_it_refuses_malformed_input_without_raising(alice, card, typed):
     assert CULinkCard.objects.verify(alice, typed).reason == Reason.WRONG_CODE
+
+
+def test_it_accepts_a_serial_typed_in_full_width_digits(alice, card):
+    assert CULinkCard.objects.verify(alice, "５１００ ２３４５")
 
 
 def test_it_allows_one_active_card_per_person(alice, card):
