@@ -3,7 +3,8 @@
 Run:  .venv/bin/python benchmarks/screens.py [--times 50]
       DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python benchmarks/screens.py
 
-Through Django's test client (the whole middleware stack, templates, the
+Through Django's test client (the whole middleware stack, templates rendered
+as in production, without the test environment's instrumentation, the
 database), in one process: the median of `--times` requests per screen. The
 bare view answers "ok" through the same middleware with no template and no
 query of its own. Targets (issue 12): at most 10 queries a screen, and a GET
