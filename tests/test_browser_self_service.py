@@ -77,6 +77,29 @@ def test_the_card_path_in_english(portal, phone, alice_with_card, tmp_path):
     assert not screens.violations, "\n".join(screens.violations.values())
 
 
+def test_the_card_path_in_traditional_chinese_with_full_width_digits(
+    portal, phone, alice_with_card, tmp_path
+):
+    # A Chinese input method in its full-width mode types "５１００" for "5100".
+    serial = PEOPLE[ALICE]["card_serial"]
+    full_width = serial.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    screens = Screens(phone, screenshot_dir(tmp_path), "card-zh")
+    sign_in(phone, portal, ALICE, PEOPLE[ALICE]["password"])
+    phone.get_by_role("button", name="繁體中文").click()
+    phone.get_by_role("link", name="略過碼", exact=True).click()
+    phone.get_by_role("link", name="我手上有有效的 CU Link 卡").click()
+    phone.get_by_role("link", name="開始").click()
+    phone.get_by_label("CU Link 序號").fill(full_width)
+    screens("card-full-width-serial")
+    phone.get_by_label("我不是機器人", exact=False).check()
+    phone.get_by_role("button", name="驗證").click()
+    expect(phone.get_by_role("button", name="取得略過碼")).to_be_visible()
+    screens("card-verified")
+
+    assert not screens.csp_errors
+    assert not screens.violations, "\n".join(screens.violations.values())
+
+
 def test_the_rescue_path_in_traditional_chinese(portal, phone, alice_with_card, tmp_path):
     codes = RescueCode.objects.generate(alice_with_card)
     screens = Screens(phone, screenshot_dir(tmp_path), "rescue-zh")
