@@ -80,7 +80,7 @@ def test_the_card_path_in_english(portal, phone, alice_with_card, tmp_path):
 def test_the_card_path_in_traditional_chinese_with_full_width_digits(
     portal, phone, alice_with_card, tmp_path
 ):
-    # A Chinese input method in its full-width mode types "５１００" for "5100".
+    # A Chinese input method in its full-width mode types U+FF15 U+FF11... for "51...".
     serial = PEOPLE[ALICE]["card_serial"]
     full_width = serial.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
     screens = Screens(phone, screenshot_dir(tmp_path), "card-zh")
