@@ -56,6 +56,16 @@ def validate_redirect_uris(text):
 
 
 class IntegrationManager(models.Manager):
+    def by_ikey(self, ikey):
+        """The integration with this key, or None.
+
+        Keys are letters and digits; anything else (a NUL byte, which
+        PostgreSQL refuses in a query) is nobody's and never reaches the database.
+        """
+        if not isinstance(ikey, str) or not (ikey.isascii() and ikey.isalnum()):
+            return None
+        return one_or_none(self.filter(ikey=ikey))
+
     def create_integration(self, name, *, by=None, redirect_uris=""):
         """A new integration. Returns (integration, secret key): show the key once."""
         secret = new_secret()

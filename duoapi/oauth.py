@@ -175,7 +175,7 @@ def _text(value, name, length):
     if not isinstance(value, str) or not shortest <= len(value) <= longest:
         raise invalid_request(f"`{name}` must be {shortest} to {longest} characters.")
     if CONTROL_CHARACTERS.search(value):
-        raise invalid_request(f"`{name}` holds control characters.")
+        raise invalid_request(f"`{name}` holds a control character or a lone surrogate.")
     return value
 
 

@@ -177,7 +177,7 @@ def json_params(body):
     """A version 5 JSON body's parameters, as strings (duo_client sends strings and booleans)."""
     try:
         data = json.loads(body) if body else {}
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # Recursion: "[[[[…" thousands deep.
         raise bad_parameters("body is not JSON") from error
     if not isinstance(data, dict):
         raise bad_parameters("body is not a JSON object")
@@ -189,8 +189,22 @@ def json_params(body):
             value = str(value)
         elif not isinstance(value, str):
             raise bad_parameters(key)
+        if not _utf8(key):
+            raise bad_parameters("body is not UTF-8")
+        if not _utf8(value):
+            raise bad_parameters(key)
         params[key] = [value]
     return params
+
+
+def _utf8(text):
+    # JSON's "\ud800" escape makes a lone surrogate, which no UTF-8 text can hold:
+    # the form of a v2 request could not carry it, so neither may a v5 body.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def form_params(text):

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import split_domain_port
@@ -28,7 +28,7 @@ from duoapi.models import AuthorizationRequest, Integration, api_hostname
 from duoapi.usernames import person_for
 from duoapi.views import MAX_BODY, body_length, calling_as
 from duoportal.middleware import CONTROL_CHARACTERS
-from duoportal.models import AuditEvent, one_or_none
+from duoportal.models import AuditEvent
 from duoportal.prompt import busy_prompt, passcode_prompt
 from duoportal.throttles import per_integration, too_many
 
@@ -70,14 +70,6 @@ def _audience(request, name):
     )
 
 
-def _integration(client_id):
-    # Integration keys are 20 letters and digits; anything else (a NUL byte
-    # that PostgreSQL would refuse, say) is nobody's.
-    if not isinstance(client_id, str) or not (client_id.isascii() and client_id.isalnum()):
-        return None
-    return one_or_none(Integration.objects.filter(ikey=client_id))
-
-
 def _fields(request, names):
     """The named fields, from the query string (duo_universal) or a form body (other SDKs).
 
@@ -87,12 +79,12 @@ def _fields(request, names):
         # A few short fields: a bigger body is refused unread (duoapi/views.py).
         raise oauth.invalid_request("The request body is too large.")
     try:
-        body = request.POST
-    except (RequestDataTooBig, MultiPartParserError) as error:
-        raise oauth.invalid_request("The request body cannot be read.") from error
+        query, body = request.GET, request.POST
+    except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError) as error:
+        raise oauth.invalid_request("The request cannot be read.") from error
     fields = {}
     for name in names:
-        values = set(request.GET.getlist(name) + body.getlist(name))
+        values = set(query.getlist(name) + body.getlist(name))
         if len(values) > 1:
             raise oauth.invalid_request(f"`{name}` is given twice.")
         value = values.pop() if values else ""
@@ -126,7 +118,9 @@ def health_check(request):
         if request.method != "POST":
             raise oauth.OAuthError("invalid_request", "POST only.", status=405)
         fields = _fields(request, ["client_id", "client_assertion"])
-        _client(request, _integration(fields["client_id"]), fields, "duoapi:health_check")
+        _client(
+            request, Integration.objects.by_ikey(fields["client_id"]), fields, "duoapi:health_check"
+        )
     except oauth.OAuthError as error:
         # Duo's failure shape; duo_universal reads only `stat`.
         return JsonResponse(
@@ -167,7 +161,7 @@ def token(request):
     integration = None
     try:
         fields = _fields(request, TOKEN_FIELDS)
-        integration = _integration(fields["client_id"])
+        integration = Integration.objects.by_ikey(fields["client_id"])
         answer, assertion, key = _grant(request, integration, fields)
     except oauth.OAuthError as error:
         if integration is not None:
@@ -281,7 +275,7 @@ def authorize(request):
     Anything wrong is an error page: the browser is never sent to an address
     that was not verified.
     """
-    integration = _integration(request.GET.get("client_id", ""))
+    integration = Integration.objects.by_ikey(request.GET.get("client_id", ""))
     if integration is None or not integration.enabled:
         return _error_page(request, REFUSALS["application"])
     with calling_as(request, integration, None):

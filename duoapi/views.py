@@ -22,7 +22,7 @@ from duoapi.models import AuthTransaction, Integration, api_hostname
 from duoapi.usernames import MAX_LENGTH, person_for
 from duoportal import refusals
 from duoportal.middleware import CONTROL_CHARACTERS, RequestContext, request_context
-from duoportal.models import AuditEvent, ProofLock, one_or_none
+from duoportal.models import AuditEvent, ProofLock
 from duoportal.results import Reason
 from duoportal.throttles import per_integration
 
@@ -91,7 +91,7 @@ def authenticate(request):
     integration is enabled.
     """
     ikey, digest, signed = signing.read_request(request, api_hostname(request))
-    integration = one_or_none(Integration.objects.filter(ikey=ikey))
+    integration = Integration.objects.by_ikey(ikey)
     if integration is None:
         raise signing.unknown_integration()
     if not signing.verify(signed, digest, integration.secrets):

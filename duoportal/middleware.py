@@ -28,9 +28,11 @@ class RequestContext:
 request_context = ContextVar("request_context", default=RequestContext())  # noqa: B039 (frozen)
 
 
-# C0 and C1 control characters and DEL. PostgreSQL refuses NUL in text, and none
-# of them belongs in a browser's name or an admin filter.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0 and C1 control characters, DEL, and lone surrogates. PostgreSQL refuses NUL
+# in text, and none of the controls belongs in a browser's name or an admin filter.
+# A surrogate comes from a JSON escape ("\ud800") and cannot be written as UTF-8:
+# not to the database, not to a log.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _address(text):

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bypass.models import BypassCode
-from duoportal.models import CULinkCard, User
+from duoportal.models import AuditEvent, CULinkCard, User
 
 pytestmark = pytest.mark.django_db
 
@@ -168,8 +168,9 @@ def test_no_url_parameter_makes_a_500(world, page, name, value, signed_in):
 
 
 def signed_post(path, params, ikey, skey, *, good=True):
+    """A v5 POST signed as duo_client signs it; `params` a dict, or the body itself."""
     date = formatdate()
-    body = json.dumps(params, sort_keys=True, separators=(",", ":"))
+    body = params if isinstance(params, str) else json.dumps(params, sort_keys=True)
     authorization = sign(ikey, skey, "POST", "testserver", path, date, 5, {}, body=body)
     if not good:
         authorization = authorization[:-4] + "AAA="
@@ -218,6 +219,73 @@ def test_a_duo_api_body_of_megabytes_is_refused_unread(world):
     assert response.status_code == 400
     assert response.json()["code"] == 40002
     assert response.json()["message_detail"] == "request body too large"
+    assert snapshot() == before
+
+
+# JSON's escape for a lone surrogate: no UTF-8 text holds it (hypothesis never makes one),
+# so neither the database nor a log can take it.
+SURROGATE = "\ud800"
+
+
+@pytest.mark.parametrize("path", sorted(API))
+@pytest.mark.parametrize("field", ["username", "user_id", "passcode", "ipaddr", "factor"])
+def test_a_lone_surrogate_in_a_duo_api_body_is_refused(world, path, field):
+    params = {"factor": "passcode", "passcode": "123456789", field: SURROGATE}
+    if field != "user_id":
+        params.setdefault("username", world["alice"].username)
+    before = snapshot()
+
+    response = signed_post(path, params, world["integration"].ikey, world["secret"])
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["message_detail"]) == (40002, field)
+    assert snapshot() == before
+
+
+def test_a_lone_surrogate_as_a_duo_api_parameters_name_is_refused(world):
+    response = signed_post(
+        "/auth/v2/preauth", {SURROGATE: "x", "username": "alice"},
+        world["integration"].ikey, world["secret"],
+    )  # fmt: skip
+
+    assert response.status_code == 400 and response.json()["code"] == 40002
+
+
+def test_json_nested_thousands_deep_is_refused(world):
+    before = snapshot()
+
+    response = signed_post(
+        "/auth/v2/auth", "[" * 5000 + "]" * 5000, world["integration"].ikey, world["secret"]
+    )
+
+    assert response.status_code == 400
+    assert response.json()["message_detail"] == "body is not JSON"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("ikey", ["DI\x00" + "A" * 17, "DI-" + "A" * 17, "DI " + "A" * 17])
+def test_an_integration_key_that_is_no_key_is_unknown(world, ikey):
+    # PostgreSQL refuses NUL in a query; such a key is nobody's and is not looked up.
+    before = snapshot()
+
+    response = signed_post("/auth/v2/preauth", {"username": "alice"}, ikey, world["secret"])
+
+    assert response.status_code == 401 and response.json()["code"] == 40102
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("username", [SURROGATE, "alice" + SURROGATE + "@example.edu"])
+def test_a_lone_surrogate_in_a_universal_prompt_request_is_refused(world, webapp, username):
+    from tests.universal import browser_get
+
+    before = snapshot()
+
+    refused = answered(browser_get(Client(), webapp.create_auth_url(username, "s" * 36)))
+
+    assert refused.status_code == 400
+    assert "sign-in request is not valid" in refused.content.decode()
+    event = AuditEvent.objects.get(action="duo_authorize")
+    assert event.detail["reason"] == "`duo_uname` holds a control character or a lone surrogate."
     assert snapshot() == before
 
 

@@ -1,5 +1,7 @@
 """POST /oauth/v1/health_check, as duo_universal's health_check() calls it."""
 
+from urllib.parse import urlencode
+
 import pytest
 from duo_universal import DuoException
 
@@ -80,3 +82,13 @@ def test_it_refuses_a_missing_assertion_and_a_get(client, vpn):
 
     assert (missing.status_code, missing.json()["message"]) == (400, "invalid_request")
     assert (get.status_code, get.json()["stat"]) == (405, "FAIL")
+
+
+def test_it_refuses_a_thousand_fields_in_duos_envelope(client, vpn):
+    integration, _ = vpn
+    crowded = {"client_id": integration.ikey, **{f"f{n}": "x" for n in range(1001)}}
+
+    refused = client.post(URL, urlencode(crowded), "application/x-www-form-urlencoded", secure=True)
+
+    assert (refused.status_code, refused.json()["message"]) == (400, "invalid_request")
+    assert refused.json()["message_detail"] == "The request cannot be read."

@@ -243,3 +243,23 @@ def test_it_records_the_exchange_with_the_application(client, webapp, duo_code, 
     assert (ok.subject, ok.outcome, ok.detail["application"]) == (alice, "ok", "VPN")
     assert (replay.outcome, replay.detail["application"]) == ("invalid_grant", "VPN")
     assert duo_code not in str(ok.detail) + str(replay.detail)
+
+
+def test_it_refuses_a_thousand_fields_in_oauths_envelope(client, webapp, duo_code):
+    # Django gives up past DATA_UPLOAD_MAX_NUMBER_FIELDS; the client still gets JSON.
+    crowded = {**form(webapp, duo_code), **{f"f{n}": "x" for n in range(1001)}}
+
+    in_body = client.post(
+        URL, urlencode(crowded), "application/x-www-form-urlencoded", secure=True, HTTP_HOST=HOST
+    )
+    in_query = client.post(
+        URL + "?" + "&".join(f"f{n}=x" for n in range(1001)),
+        form(webapp, duo_code),
+        secure=True,
+        HTTP_HOST=HOST,
+    )
+
+    for refused in (in_body, in_query):
+        assert refused.status_code == 400
+        assert refused.json()["error"] == "invalid_request"
+        assert refused.json()["error_description"] == "The request cannot be read."
