@@ -134,8 +134,9 @@ def authenticator_add(request):
         return refused
     form = AuthenticatorNameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["name"][0])
-        return redirect("portal:account")
+        # Its own page, not back to where the form was: the error sits by the field, what was
+        # typed stays, and the bypass code page (the other way here) is shown only once.
+        return render(request, "duoportal/authenticator_add.html", {"name_form": form})
     device = AuthenticatorDevice.objects.start(request.user, form.cleaned_data["name"])
     return redirect("portal:authenticator_confirm", device.pk)
 

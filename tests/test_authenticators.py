@@ -122,8 +122,32 @@ def test_it_refuses_removal_by_get(verified, alice):
 
 
 def test_it_needs_a_name(verified):
-    response = verified.post(ADD, {"name": ""}, follow=True)
-    assert "Give the authenticator a name." in response.text
+    response = verified.post(ADD, {"name": "  "})
+
+    assert response.status_code == 200
+    assert 'role="alert">Give the authenticator a name.</p>' in response.text
+    assert not AuthenticatorDevice.objects.exists()
+
+
+def test_it_keeps_what_was_typed_when_the_name_is_refused(verified):
+    typed = "Work phone " + "x" * 60
+
+    response = verified.post(ADD, {"name": typed})
+
+    assert response.status_code == 200
+    assert f'value="{typed}"' in response.text and 'aria-invalid="true"' in response.text
+    assert not AuthenticatorDevice.objects.exists()
+    # The same page takes the corrected name and goes on to the QR code.
+    assert verified.post(ADD, {"name": typed[:64]})["Location"].endswith("/confirm/")
+
+
+def test_it_shows_a_refused_name_to_someone_who_came_by_the_card_path(client, alice):
+    client.force_login(alice)
+    card_checked(client)
+
+    response = client.post(ADD, {"name": ""})
+
+    assert response.status_code == 200 and "Give the authenticator a name." in response.text
 
 
 def test_it_keeps_one_unconfirmed_app_per_person_the_newest(verified, alice):

@@ -4,6 +4,7 @@ Every screen is saved as a screenshot (SCREENSHOT_DIR=docs/screenshots keeps the
 checked with axe-core; no screen may break the Content-Security-Policy.
 """
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -180,3 +181,43 @@ def test_the_rescue_path_and_the_prompt_by_keyboard_alone(portal, phone, alice_w
     phone.keyboard.type(code)
     phone.keyboard.press("Enter")
     expect(phone.get_by_role("heading", name="My account", exact=True)).to_be_visible()
+
+
+def test_a_new_phone_after_the_card_path_in_traditional_chinese(
+    portal, phone, alice_with_card, tmp_path
+):
+    # "Got a new phone?" on the bypass code page: a refused name keeps the page's promise
+    # (the code is shown once) and what was typed; then the QR code, the app's code, My account.
+    screens = Screens(phone, screenshot_dir(tmp_path), "new-phone-zh")
+    sign_in(phone, portal, ALICE, PEOPLE[ALICE]["password"])
+    phone.get_by_role("button", name="繁體中文").click()
+    phone.get_by_role("link", name="略過碼", exact=True).click()
+    phone.get_by_role("link", name="我手上有有效的 CU Link 卡").click()
+    phone.get_by_role("link", name="開始").click()
+    phone.get_by_label("CU Link 序號").fill(PEOPLE[ALICE]["card_serial"])
+    phone.get_by_label("我不是機器人", exact=False).check()
+    phone.get_by_role("button", name="驗證").click()
+    phone.get_by_role("button", name="取得略過碼").click()
+    code = phone.locator("#bypass-code").get_attribute("data-code")
+    expect(phone.get_by_role("heading", name="有新手機？")).to_be_visible()
+
+    phone.get_by_label("此驗證器的名稱").fill("   ")
+    phone.get_by_role("button", name="新增驗證器應用程式").click()
+    expect(phone.get_by_role("alert")).to_have_text("請為驗證器命名。")
+    screens("name-refused")
+    phone.get_by_label("此驗證器的名稱").fill("工作手機")
+    phone.get_by_role("button", name="新增驗證器應用程式").click()
+    expect(phone.locator("figure.qr svg")).to_be_visible()
+    screens("qr-code")
+    secret = phone.locator("code.secret").inner_text()
+    phone.get_by_label("應用程式顯示的代碼").fill(pyotp.TOTP(secret).now())
+    phone.get_by_role("button", name="確認").click()
+
+    # A card check enrols a first app; My account still wants a passcode.
+    use_code_at_the_prompt(phone, screens, code, "輸入通行碼", "登入")
+    expect(phone.get_by_role("heading", name="我的帳戶")).to_be_visible()
+    expect(phone.get_by_text("工作手機")).to_be_visible()
+    screens("my-account")
+
+    assert not screens.csp_errors
+    assert not screens.violations, "\n".join(screens.violations.values())
