@@ -4,18 +4,25 @@ import ipaddress
 import logging
 import re
 import secrets
+import time
 from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connections, models, transaction
 from django.db.models import F
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bypass.stores import CodeStoreError, CodeStoreRefusedPerson, code_store
+from bypass.stores import (
+    CodeStoreError,
+    CodeStoreRefusedPerson,
+    CodeStoreUnavailable,
+    code_store,
+)
 from duoportal.hashing import code_matches, normalize
 from duoportal.middleware import request_context
 from duoportal.models import (
@@ -68,6 +75,46 @@ def reported(action, user, *, actor, **detail):
             **detail,
         )
         raise
+
+
+@contextmanager
+def one_issue_at_a_time(user):
+    """Within: the only issue of a code for `user` on any app server, when a remote store
+    (Duo) makes the codes.
+
+    Duo keeps one code per person: an issue clears the earlier code, then reads
+    the new one's id. Two at once (the person and the helpdesk) would each
+    clear the other's code, and one would be shown a code Duo no longer has.
+    The lock is in the cache (Redis, shared by the app servers) and lasts at
+    most as long as an issue may; a cache that does not answer is logged and
+    skipped, as the throttles do. The local store needs none: its codes are
+    its own, and the person's row orders the writes.
+    """
+    if not code_store().remote:
+        yield
+        return
+    key, token = f"bypass-issue:{user.pk}", secrets.token_hex(8)
+    lifetime = 2 * settings.DUO_TIMEOUT_SECONDS + 5
+    waited_until = time.monotonic() + lifetime
+    try:
+        while not cache.add(key, token, timeout=lifetime):
+            if time.monotonic() > waited_until:
+                raise CodeStoreUnavailable("another code is being made for this person")
+            time.sleep(0.1)
+    except CodeStoreError:
+        raise
+    except Exception:  # The cache client's own errors, whatever they are.
+        logger.warning("Issuing for %s without a lock: the cache does not answer", user.username)
+        token = None
+    try:
+        yield
+    finally:
+        if token is not None:
+            try:
+                if cache.get(key) == token:
+                    cache.delete(key)
+            except Exception:  # It expires by itself.
+                logger.warning("The lock of an issue for %s is left to expire", user.username)
 
 
 def network_of(ip):
@@ -127,53 +174,58 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         else:
             uses, lifetime = settings.BYPASS_CODE_MAX_USES, settings.BYPASS_CODE_LIFETIME
         # Before the transaction: a hash is slow, and Duo is a network away;
-        # neither needs a lock. Raises CodeStoreError when Duo makes none.
-        with reported(
-            AuditEvent.Action.BYPASS_ISSUE, user, actor=issued_by or user, via=via, reason=reason
-        ):
-            made = code_store().make(user, uses=uses, lifetime=lifetime)
-        # The network the person got the code from is theirs: its first use
-        # from there is no news (the issue e-mail told them). A code the
-        # helpdesk issues has no such network: the address is the helpdesk's.
-        by_the_person = via != BypassCode.Via.HELPDESK
-        issued_ip = request_context.get().ip if by_the_person else None
-        with transaction.atomic():
-            # Two issues for one person queue on the person's row, so the
-            # second supersedes the first instead of both staying live.
-            get_user_model().objects.lock(user)
-            # Read after the lock, so the live code is also the newest one.
-            now = timezone.now()
-            superseded = self.filter(user=user, revoked_at__isnull=True).update(
-                revoked_at=now, revoked_reason=SUPERSEDED
-            )
-            code = self.create(
-                user=user,
-                code_hash=made.code_hash,
-                remote_id=made.remote_id,
+        # neither holds a database lock. Raises CodeStoreError when Duo makes none.
+        with one_issue_at_a_time(user):
+            with reported(
+                AuditEvent.Action.BYPASS_ISSUE,
+                user,
+                actor=issued_by or user,
                 via=via,
-                issued_by=issued_by,
-                created_at=now,
-                expires_at=made.expires_at or now + lifetime,
-                max_uses=uses,
-                issued_ip=issued_ip,
-            )
-            if superseded:
+                reason=reason,
+            ):
+                made = code_store().make(user, uses=uses, lifetime=lifetime)
+            # The network the person got the code from is theirs: its first use
+            # from there is no news (the issue e-mail told them). A code the
+            # helpdesk issues has no such network: the address is the helpdesk's.
+            by_the_person = via != BypassCode.Via.HELPDESK
+            issued_ip = request_context.get().ip if by_the_person else None
+            with transaction.atomic():
+                # Two issues for one person queue on the person's row, so the
+                # second supersedes the first instead of both staying live.
+                get_user_model().objects.lock(user)
+                # Read after the lock, so the live code is also the newest one.
+                now = timezone.now()
+                superseded = self.filter(user=user, revoked_at__isnull=True).update(
+                    revoked_at=now, revoked_reason=SUPERSEDED
+                )
+                code = self.create(
+                    user=user,
+                    code_hash=made.code_hash,
+                    remote_id=made.remote_id,
+                    via=via,
+                    issued_by=issued_by,
+                    created_at=now,
+                    expires_at=made.expires_at or now + lifetime,
+                    max_uses=uses,
+                    issued_ip=issued_ip,
+                )
+                if superseded:
+                    AuditEvent.objects.record(
+                        AuditEvent.Action.BYPASS_REVOKE,
+                        subject=user,
+                        actor=issued_by or user,
+                        outcome="superseded",
+                    )
                 AuditEvent.objects.record(
-                    AuditEvent.Action.BYPASS_REVOKE,
+                    AuditEvent.Action.BYPASS_ISSUE,
                     subject=user,
                     actor=issued_by or user,
-                    outcome="superseded",
+                    outcome=via,
+                    code_id=code.pk,
+                    expires_at=code.expires_at.isoformat(),
+                    reason=reason,
+                    **({"identity_check": identity_check} if identity_check else {}),
                 )
-            AuditEvent.objects.record(
-                AuditEvent.Action.BYPASS_ISSUE,
-                subject=user,
-                actor=issued_by or user,
-                outcome=via,
-                code_id=code.pk,
-                expires_at=code.expires_at.isoformat(),
-                reason=reason,
-                **({"identity_check": identity_check} if identity_check else {}),
-            )
         notify(user, "bypass_issued", code=code)
         return code, made.plaintext
 

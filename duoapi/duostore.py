@@ -14,7 +14,10 @@ say "try again" in the person's language.
 """
 
 import http.client
+import re
 import ssl
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duo_client
@@ -31,7 +34,10 @@ BAD_PARAMETERS = 40002
 
 
 def _client(kind, application):
-    """A duo_client `kind` (Admin or Auth) for the DUO_<application>_* settings."""
+    """A duo_client `kind` (Admin or Auth) for the DUO_<application>_* settings.
+
+    Its timeout is set before each call (_call), from what is left of the page's time.
+    """
     account = settings.DUO_ACCOUNT
     host = account[f"DUO_{application}_API_HOST"]
     # "localhost:8443" is a host and a port to us, but duo_client wants them apart.
@@ -44,8 +50,6 @@ def _client(kind, application):
         ca_certs=settings.DUO_CA_CERTS,
         timeout=settings.DUO_TIMEOUT_SECONDS,
     )
-    # A person is waiting: cap duo_client's own back-off on 429 (about a minute).
-    client._MAX_BACKOFF_WAIT_SECS = settings.DUO_MAX_BACKOFF_SECONDS
     return client
 
 
@@ -71,15 +75,95 @@ def _failure(error, call):
 NETWORK_ERRORS = (OSError, ssl.SSLError, http.client.HTTPException, ValueError, RuntimeError)
 
 
-def _call(call, function, *args, **kwargs):
+class Deadline:
+    """The time a page may spend on Duo, all its calls together: DUO_TIMEOUT_SECONDS.
+
+    Making a code is three calls, each of which may wait out a 429: with a
+    timeout per call, a slow Duo could hold a page past the proxy's own
+    timeout, and the person would get a gateway error for a code Duo made.
+    """
+
+    def __init__(self):
+        self.ends = time.monotonic() + settings.DUO_TIMEOUT_SECONDS
+
+    def arm(self, client, call):
+        """Give `client` what is left of the time for `call`; none left: Duo is unavailable."""
+        left = self.ends - time.monotonic()
+        if left <= 0.05:
+            raise CodeStoreUnavailable(f"{call}: out of time")
+        client.timeout = left
+        # duo_client waits 1-2 s before its first retry of a 429, and more for the next ones:
+        # allowed only when the retry, too, fits the time left.
+        backoff = settings.DUO_MAX_BACKOFF_SECONDS
+        client._MAX_BACKOFF_WAIT_SECS = backoff if left > 2 * (backoff + 1) else 0
+
+
+def _call(deadline, client, call, function, *args, **kwargs):
+    deadline.arm(client, call)
     try:
         return function(*args, **kwargs)
     except NETWORK_ERRORS as error:
         raise _failure(error, call) from error
 
 
-def _time(seconds):
-    return datetime.fromtimestamp(seconds, UTC) if seconds else None
+def _malformed(call):
+    return CodeStoreUnavailable(f"{call}: malformed answer")
+
+
+def _count(value, call):
+    """A non-negative whole number of Duo's answer, or None where Duo sends null."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _malformed(call)
+    return value
+
+
+def _time(seconds, call):
+    seconds = _count(seconds, call)
+    if not seconds:
+        return None  # Duo's 0 or null: never expires.
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError) as error:
+        raise _malformed(call) from error
+
+
+def _text(value, call):
+    if not isinstance(value, str) or not value or len(value) > 64:
+        raise _malformed(call)
+    return value
+
+
+@dataclass(frozen=True)
+class DuoCode:
+    """One of Duo's bypass-code records, checked (never the code itself)."""
+
+    id: str
+    expires_at: datetime | None
+    reuse_count: int | None
+
+
+def _codes(answer, call="get_user_bypass_codes"):
+    """Duo's list of a user's bypass codes, each record checked; anything else is malformed."""
+    if not isinstance(answer, list):
+        raise _malformed(call)
+    codes = []
+    for record in answer:
+        if not isinstance(record, dict):
+            raise _malformed(call)
+        codes.append(
+            DuoCode(
+                id=_text(record.get("bypass_code_id"), call),
+                expires_at=_time(record.get("expiration"), call),
+                reuse_count=_count(record.get("reuse_count"), call),
+            )
+        )
+    return codes
+
+
+# What a Duo bypass code is: nine digits. Anything else is not shown to anyone.
+CODE = re.compile(r"[0-9]{9}")
 
 
 class DuoStore:
@@ -91,21 +175,30 @@ class DuoStore:
     def _auth(self):
         return _client(duo_client.Auth, "AUTH")
 
-    def _duo_user(self, admin, person):
-        users = _call("get_users_by_name", admin.get_users_by_name, username_for(person))
+    def _duo_user(self, deadline, admin, person):
+        call = "get_users_by_name"
+        users = _call(deadline, admin, call, admin.get_users_by_name, username_for(person))
+        if not isinstance(users, list) or not all(isinstance(user, dict) for user in users):
+            raise _malformed(call)
         if not users:
             raise CodeStoreRefusedPerson("unknown")
         user = users[0]
         refused = REFUSED_STATUSES.get(user.get("status"))
         if refused:
             raise CodeStoreRefusedPerson(refused)
-        return user["user_id"]
+        return _text(user.get("user_id"), call)
+
+    def _user_codes(self, deadline, admin, user_id):
+        call = "get_user_bypass_codes"
+        return _codes(list(_call(deadline, admin, call, admin.get_user_bypass_codes, user_id)))
 
     def make(self, person, *, uses, lifetime):
         """One code for `person`, clearing every earlier one (made here or by Duo's admins)."""
-        admin = self._admin()
-        user_id = self._duo_user(admin, person)
+        deadline, admin = Deadline(), self._admin()
+        user_id = self._duo_user(deadline, admin, person)
         made = _call(
+            deadline,
+            admin,
             "add_user_bypass_codes",
             admin.add_user_bypass_codes,
             user_id,
@@ -117,16 +210,27 @@ class DuoStore:
         if not (isinstance(made, list) and len(made) == 1):
             raise CodeStoreUnavailable("add_user_bypass_codes: not one code in the answer")
         [plaintext] = made
-        # With preserve_existing false the new code is the user's only one.
-        codes = list(_call("get_user_bypass_codes", admin.get_user_bypass_codes, user_id))
-        if len(codes) != 1:
-            # Someone made another code in between: which is ours cannot be told.
-            raise CodeStoreUnavailable(f"get_user_bypass_codes: {len(codes)} codes, expected 1")
+        if not isinstance(plaintext, str) or not CODE.fullmatch(plaintext):
+            raise _malformed("add_user_bypass_codes")
+        # From here Duo has made the code and cleared the earlier ones: the person must
+        # see it, even if its id cannot be read back. With preserve_existing false it is
+        # the user's only code, so an unknown id is found again by being the only one.
+        try:
+            codes = self._user_codes(deadline, admin, user_id)
+        except CodeStoreUnavailable:
+            codes = []
+        [ours] = codes if len(codes) == 1 else [None]
         return NewCode(
             plaintext=plaintext,
-            remote_id=f"{user_id}/{codes[0]['bypass_code_id']}",
-            expires_at=_time(codes[0].get("expiration")),
+            remote_id=f"{user_id}/{ours.id if ours else ''}",
+            expires_at=ours.expires_at if ours else None,
         )
+
+    def _ours(self, codes, code_id):
+        if code_id:
+            return next((duo_code for duo_code in codes if duo_code.id == code_id), None)
+        # Made when its id could not be read back: the user's only code is it.
+        return codes[0] if len(codes) == 1 else None
 
     def state(self, code):
         """Duo's figures for `code`, or None when Duo no longer has it.
@@ -137,37 +241,53 @@ class DuoStore:
             return None
         user_id, code_id = code.remote_id.split("/", 1)
         try:
-            codes = self._admin().get_user_bypass_codes(user_id)
-            for duo_code in codes:
-                if duo_code["bypass_code_id"] == code_id:
-                    return RemoteState(
-                        reuse_count=duo_code.get("reuse_count"),
-                        expires_at=_time(duo_code.get("expiration")),
-                    )
-        except NETWORK_ERRORS as error:
-            if _duo_error(error) == NOT_FOUND:
+            codes = self._user_codes(Deadline(), self._admin(), user_id)
+        except CodeStoreUnavailable as failure:
+            if _duo_error(failure.__cause__) == NOT_FOUND:
                 return None
-            raise _failure(error, "get_user_bypass_codes") from error
-        return None
+            raise
+        ours = self._ours(codes, code_id)
+        if ours is None:
+            return None
+        return RemoteState(reuse_count=ours.reuse_count, expires_at=ours.expires_at)
 
     def delete(self, code):
         """Delete `code` in Duo; one Duo no longer has (or never had) is as good as deleted."""
         if "/" not in code.remote_id:
             return
-        _, code_id = code.remote_id.split("/", 1)
+        user_id, code_id = code.remote_id.split("/", 1)
+        deadline, admin = Deadline(), self._admin()
+        if not code_id:
+            ours = self._ours(self._user_codes(deadline, admin, user_id), code_id)
+            if ours is None:
+                return
+            code_id = ours.id
         try:
-            self._admin().delete_bypass_code_by_id(code_id)
-        except NETWORK_ERRORS as error:
-            if _duo_error(error) != NOT_FOUND:
-                raise _failure(error, "delete_bypass_code_by_id") from error
+            _call(
+                deadline, admin, "delete_bypass_code_by_id", admin.delete_bypass_code_by_id, code_id
+            )
+        except CodeStoreUnavailable as failure:
+            if _duo_error(failure.__cause__) != NOT_FOUND:
+                raise
 
     def check(self, person, passcode):
         """Whether Duo accepts `passcode` for `person`: any Duo passcode, a bypass code included."""
+        auth = self._auth()
         try:
-            answer = self._auth().auth("passcode", username=username_for(person), passcode=passcode)
-        except NETWORK_ERRORS as error:
-            if _duo_error(error) == BAD_PARAMETERS:
+            answer = _call(
+                Deadline(),
+                auth,
+                "auth",
+                auth.auth,
+                "passcode",
+                username=username_for(person),
+                passcode=passcode,
+            )
+        except CodeStoreUnavailable as failure:
+            if _duo_error(failure.__cause__) == BAD_PARAMETERS:
                 # The passcode was well formed, so the username is what Duo does not know.
-                raise CodeStoreRefusedPerson("unknown", "auth: Duo error 40002") from error
-            raise _failure(error, "auth") from error
+                raise CodeStoreRefusedPerson("unknown", "auth: Duo error 40002") from failure
+            raise
+        if not isinstance(answer, dict):
+            raise _malformed("auth")
         return answer.get("result") == "allow"

@@ -63,7 +63,8 @@ class DevDuo(DevSite):
         }
 
     def control(self, **changes):
-        """Set how the stand-in behaves: fail ("", "slow", "500", "429"), seconds, clock_offset."""
+        """Set how the stand-in behaves: fail ("", "slow", "500", "429", "malformed"), only
+        (the "METHOD /path" prefix of the calls that fail), seconds, clock_offset."""
         answer = requests.post(
             self.url + "/devduo/control",
             json=changes,

@@ -6,11 +6,12 @@ DNS:localhost that DUO_CA_CERTS names, as production trusts Duo's.
 """
 
 import secrets
+import threading
 import time
 
 import pytest
 
-from bypass.models import GONE, BypassCode, CardCheck
+from bypass.models import GONE, SUPERSEDED, BypassCode, CardCheck, one_issue_at_a_time
 from bypass.stores import CodeStoreRefusedPerson, CodeStoreUnavailable
 from duoportal.models import AuditEvent, ProofLock, User
 from duoportal.results import Reason
@@ -125,9 +126,10 @@ def test_a_code_duo_no_longer_has_is_shown_as_gone(duo_account, alice):
     assert BypassCode.objects.live_for(alice) is None
 
 
-@pytest.fixture(params=["down", "slow", "500", "429", "wrong key"])
+@pytest.fixture(params=["down", "slow", "500", "429", "wrong key", "malformed"])
 def duo_failing(request, duo_account, settings):
-    """Duo unreachable, slower than the portal waits, answering 500, 429, or an error.
+    """Duo unreachable, slower than the portal waits, answering 500, 429, an error, or
+    an answer of the wrong shape.
 
     Yields a function that makes Duo answer again.
     """
@@ -214,3 +216,101 @@ def test_a_person_locked_out_or_disabled_in_duo_gets_no_code(duo_account, bob, s
 
     assert refused.value.why == why
     assert not BypassCode.objects.filter(user=bob).exists()
+
+
+@pytest.mark.parametrize("only", ["GET /admin/v1/users?", "POST /admin/v1/users/"])
+def test_an_answer_of_the_wrong_shape_is_duo_not_answering(duo_account, alice, only):
+    # A user without user_id, or [null] for the code made: never a 500, never a code shown.
+    duo_account.control(fail="malformed", only=only)
+    token = card_check(alice)
+
+    with pytest.raises(CodeStoreUnavailable) as failure:
+        BypassCode.objects.issue_with_card_check(alice, token)
+
+    assert failure.value.detail.endswith("malformed answer")
+    assert CardCheck.objects.is_fresh(alice, token)
+    assert AuditEvent.objects.get(action="bypass_issue").outcome == "duo_unavailable"
+
+
+def test_my_account_survives_duo_listing_codes_of_the_wrong_shape(duo_account, alice):
+    code, _ = BypassCode.objects.issue(alice, via="culink")
+    duo_account.control(fail="malformed")
+
+    with pytest.raises(CodeStoreUnavailable):
+        BypassCode.objects.remote_state(code)
+
+    assert BypassCode.objects.live_for(alice) == code
+
+
+def test_a_code_duo_made_is_shown_even_when_its_id_cannot_be_read_back(duo_account, alice):
+    # Duo has already cleared the earlier code: "try again" would leave the person with none.
+    earlier, _ = BypassCode.objects.issue(alice, via="culink")
+    duo_account.control(fail="500", only="GET /admin/v1/users/")
+
+    code, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    code_id = code.remote_id.split("/")[1]
+    assert code_id == "" and BypassCode.objects.live_for(alice) == code
+    duo_account.control(fail="", only="")
+    # Duo holds one code, the new one: it works, and it is found again without its id.
+    assert [c["reuse_count"] for c in duo_codes(duo_account)] == [20]
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+    assert BypassCode.objects.remote_state(code).reuse_count == 19
+    assert BypassCode.objects.revoke(alice, by=alice, reason="lost it")
+    assert duo_codes(duo_account) == []
+    earlier.refresh_from_db()
+    assert earlier.revoked_reason == SUPERSEDED
+
+
+def test_a_page_waits_for_duo_no_longer_than_duo_timeout_seconds_in_all(duo_account, alice):
+    # Three calls of 1.2 s each, every one within the timeout: the second gets only what is
+    # left of the page's 2 s and gives up (before, the page took 3.6 s).
+    duo_account.control(fail="slow", seconds=1.2)
+    started = time.monotonic()
+
+    with pytest.raises(CodeStoreUnavailable):
+        BypassCode.objects.issue(alice, via="culink")
+
+    assert time.monotonic() - started < 2 + 0.5  # DUO_TIMEOUT_SECONDS is 2 here.
+    # The stand-in still makes the code it was asked for: not in the next test's time.
+    time.sleep(1.5)
+
+
+def test_a_second_issue_for_one_person_waits_for_the_first(duo_account, alice, helen):
+    # Duo keeps one code per person, and an issue clears the earlier code before it reads
+    # the new one's id: two at once (the person and the helpdesk) would each clear the
+    # other's, and one would be shown a code Duo no longer has.
+    from django.db import connection
+
+    made = []
+
+    def helpdesk_issues():
+        made.append(BypassCode.objects.issue(alice, via="helpdesk", issued_by=helen))
+        connection.close()
+
+    helpdesk = threading.Thread(target=helpdesk_issues)
+    with one_issue_at_a_time(alice):
+        helpdesk.start()
+        time.sleep(1)
+        assert helpdesk.is_alive() and not BypassCode.objects.filter(user=alice).exists()
+    helpdesk.join(timeout=10)
+
+    [(code, plaintext)] = made
+    assert BypassCode.objects.live_for(alice) == code
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def test_an_issue_goes_on_without_its_lock_when_the_cache_does_not_answer(
+    duo_account, alice, settings, caplog
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+    assert "without a lock: the cache does not answer" in caplog.text

@@ -199,8 +199,13 @@ class Control(models.Model):
         SLOW = "slow"
         ERROR = "500"
         RATE_LIMITED = "429"
+        # {"stat": "OK", "response": [null]}: an answer of the wrong shape for every call.
+        MALFORMED = "malformed"
 
-    fail = models.CharField(max_length=8, choices=Failure.choices, blank=True, default="")
+    fail = models.CharField(max_length=16, choices=Failure.choices, blank=True, default="")
+    # Only calls whose "METHOD /path?query" starts with this fail ("": every call), e.g.
+    # "GET /admin/v1/users/" for the read-back of a user's codes but not the user.
+    only = models.CharField(max_length=100, blank=True, default="")
     # Seconds to sleep before answering when slow; Retry-After when 429.
     seconds = models.FloatField(default=0)
     # Added to the clock codes expire by, so a test need not wait for an expiry.

@@ -41,9 +41,11 @@ def fail(status, code, message, detail=""):
     return JsonResponse(body, status=status)
 
 
-def misbehave():
+def misbehave(request):
     """The answer a test asked for instead of the real one (see POST /devduo/control), or None."""
     control = Control.current()
+    if not f"{request.method} {request.get_full_path()}".startswith(control.only):
+        return None
     if control.fail == Control.Failure.SLOW:
         time.sleep(control.seconds)
     elif control.fail == Control.Failure.ERROR:
@@ -52,6 +54,8 @@ def misbehave():
         response = fail(429, 42901, "Too Many Requests")
         response["Retry-After"] = str(int(control.seconds))
         return response
+    elif control.fail == Control.Failure.MALFORMED:
+        return ok([None])
     return None
 
 
@@ -60,7 +64,7 @@ def duo_api(kind, *methods, signed=True):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, **kwargs):
-            if (refusal := misbehave()) is not None:
+            if (refusal := misbehave(request)) is not None:
                 return refusal
             if request.method not in methods:
                 return fail(405, 40501, "Method not allowed")
@@ -217,9 +221,11 @@ def auth(request, params):
 
 @csrf_exempt
 def control(request):
-    """GET: how the stand-in behaves. POST JSON {"fail": "", "slow", "500" or "429",
-    "seconds": N, "clock_offset": N, "next_code": "012345678"}: change it (fields
-    left out keep their value). `next_code` is the next code `count` makes, once.
+    """GET: how the stand-in behaves. POST JSON {"fail": "", "slow", "500", "429" or
+    "malformed", "only": "GET /admin/v1/users/", "seconds": N, "clock_offset": N,
+    "next_code": "012345678"}: change it (fields left out keep their value).
+    `only` limits the failure to calls whose "METHOD /path?query" starts with it;
+    `next_code` is the next code `count` makes, once.
 
     Unsigned on purpose: it is for tests on the loopback interface, and the
     stand-in never runs in production.
@@ -229,6 +235,7 @@ def control(request):
         try:
             changes = json.loads(request.body or b"{}")
             state.fail = Control.Failure(changes.get("fail", state.fail))
+            state.only = str(changes.get("only", state.only))[:100]
             state.seconds = float(changes.get("seconds", state.seconds))
             state.clock_offset = int(changes.get("clock_offset", state.clock_offset))
             state.next_code = str(changes.get("next_code", state.next_code))
@@ -242,6 +249,7 @@ def control(request):
     return JsonResponse(
         {
             "fail": state.fail,
+            "only": state.only,
             "seconds": state.seconds,
             "clock_offset": state.clock_offset,
             "next_code": state.next_code,
