@@ -3,6 +3,11 @@
 Used by `manage.py import_cards` and by the upload in admin. Columns:
 username,serial,status,expires_on. The file is checked whole before anything
 is written: one problem anywhere and nothing from it is imported.
+
+A serial is one of a person's proofs, and the problems below are mailed to the
+helpdesk, printed to the journal and shown in admin: they name a card by its
+last four (…2345), and of a bad line, whose serial may sit in any column, they
+repeat only a username that is an e-mail address; its line number finds it.
 """
 
 import csv
@@ -11,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from duoportal.models import CULinkCard, normalize_serial
@@ -94,23 +101,26 @@ def read_rows(text):
         line = text[: text.index("\x00")].count("\n") + 1
         return [], [f"line {line}: contains a NUL byte."]
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows, problems = [], []
+    # `end` is the last line read; a quoted field may span lines, so a record
+    # (and a record that cannot be read: an unclosed quote) is named by its first.
+    rows, problems, end = [], [], 0
     try:
         header = [name.strip().lower() for name in next(reader, [])]
         if any(column not in header for column in COLUMNS):
             return [], [f"line 1: the header must name the columns {','.join(COLUMNS)}."]
         index = {column: header.index(column) for column in COLUMNS}
-        people = {}
+        people, end = {}, reader.line_num
         for fields in reader:
+            line, end = end + 1, reader.line_num
             if not any(field.strip() for field in fields):
                 continue
-            row, problem = read_row(reader.line_num, fields, index, people)
+            row, problem = read_row(line, fields, index, people)
             if problem:
                 problems.append(problem)
             else:
                 rows.append(row)
     except csv.Error as error:
-        problems.append(f"line {reader.line_num}: cannot be read as CSV ({error}).")
+        problems.append(f"line {end + 1}: cannot be read as CSV ({error}).")
     return rows, problems + check_within_file(rows)
 
 
@@ -124,17 +134,22 @@ def read_row(line, fields, index, people):
     if username not in people:
         people[username] = User.objects.filter(username=username).first()
     if people[username] is None:
+        try:
+            # Every username is an e-mail address; anything else (a serial in
+            # the wrong column) is not repeated.
+            validate_email(username)
+        except ValidationError:
+            return None, f"line {line}: the username is not an e-mail address."
         return None, f"line {line}: no person with username {value['username']!r}."
 
     serial = normalize_serial(value["serial"])
     if serial is None:
-        return None, f"line {line}: serial {value['serial']!r} is not 4 to 32 letters and digits."
+        return None, f"line {line}: the serial is not 4 to 32 letters and digits."
 
     status = value["status"].lower()
     if status not in CULinkCard.Status.values:
         return None, (
-            f"line {line}: unknown status {value['status']!r} "
-            f"(expected {', '.join(CULinkCard.Status.values)})."
+            f"line {line}: unknown status (expected {', '.join(CULinkCard.Status.values)})."
         )
 
     expires_on = None
@@ -142,9 +157,7 @@ def read_row(line, fields, index, people):
         try:
             expires_on = date.fromisoformat(value["expires_on"])
         except ValueError:
-            return None, (
-                f"line {line}: expires_on {value['expires_on']!r} is not a YYYY-MM-DD date."
-            )
+            return None, f"line {line}: expires_on is not a YYYY-MM-DD date."
     return Row(line, people[username], serial, status, expires_on), None
 
 
@@ -154,7 +167,7 @@ def check_within_file(rows):
         first = by_serial.setdefault(row.serial, row)
         if first is not row:
             problems.append(
-                f"line {row.line}: serial {row.serial} already appears on line {first.line}"
+                f"line {row.line}: serial …{row.serial[-4:]} already appears on line {first.line}"
                 + (f" for {first.user.username}." if first.user != row.user else ".")
             )
         if row.status == CULinkCard.Status.ACTIVE:
@@ -176,7 +189,7 @@ def check_against_register(rows):
         card = existing.get(row.serial)
         if card is not None and card.user_id != row.user.pk:
             problems.append(
-                f"line {row.line}: serial {row.serial} belongs to {card.user.username}."
+                f"line {row.line}: serial …{row.serial[-4:]} belongs to {card.user.username}."
             )
         if row.status != CULinkCard.Status.ACTIVE:
             continue

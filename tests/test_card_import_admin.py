@@ -62,7 +62,7 @@ def test_it_shows_every_bad_line_and_imports_nothing(helpdesk, alice):
 
     assert "Nothing can be imported: 2 problems in the file." in preview.text
     assert "line 3: no person with username" in preview.text
-    assert "line 4: serial &#x27;x&#x27; is not 4 to 32 letters" in preview.text
+    assert "line 4: the serial is not 4 to 32 letters and digits." in preview.text
     assert 'name="confirm"' not in preview.text
     assert not CULinkCard.objects.exists()
 
