@@ -36,6 +36,7 @@ from django.core.exceptions import (
 )
 from django.core.paginator import Paginator
 from django.db.models import F, Q
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -47,6 +48,7 @@ from bypass.stores import CodeStoreError
 from duoportal import card_import_views, helpdesk, helpdesk_views, refusals
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import (
+    ONE_ACTIVE_CARD,
     AuditEvent,
     CULinkCard,
     ProofLock,
@@ -245,8 +247,33 @@ class PersonCreationForm(forms.ModelForm):
         return super().save(commit)
 
 
+class CardFormSet(BaseInlineFormSet):
+    """A person's cards on their page, checked together before any is saved.
+
+    Each form alone cannot see the others: two new cards with one serial
+    ("5100 2345" and "51002345" are one), or a second active card, would
+    otherwise reach the database's constraints and fail there.
+    """
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        seen = set()
+        for form in kept:
+            serial = normalize_serial(form.cleaned_data.get("serial") or "")
+            if serial and serial in seen:
+                form.add_error("serial", _("This serial number is given twice."))
+            seen.add(serial)
+        active = [f for f in kept if f.cleaned_data.get("status") == CULinkCard.Status.ACTIVE]
+        if len(active) > 1:
+            raise ValidationError(ONE_ACTIVE_CARD, code="one_active_card")
+
+
 class CULinkCardInline(admin.StackedInline):
     model = CULinkCard
+    formset = CardFormSet
     extra = 0
     fields = ["serial", "status", "expires_on"]
     # As the helpdesk overview lists them, which reuses this read (cards_shown).

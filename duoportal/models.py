@@ -532,6 +532,13 @@ class CULinkCardManager(models.Manager):
         return CheckResult(Reason.NO_CODE)
 
 
+# What the helpdesk reads when a second card of a person would be active.
+ONE_ACTIVE_CARD = _(
+    "A person can have only one active card. Mark the old card lost or revoked first, or use "
+    "“replace” on the person's page."
+)
+
+
 class CULinkCard(models.Model):
     """A campus ID card from the card centre's register."""
 
@@ -561,7 +568,10 @@ class CULinkCard(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["user"], condition=Q(status="active"), name="one_active_card_per_person"
+                fields=["user"],
+                condition=Q(status="active"),
+                name="one_active_card_per_person",
+                violation_error_message=ONE_ACTIVE_CARD,
             ),
         ]
         verbose_name = _("CU Link card")

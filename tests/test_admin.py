@@ -426,3 +426,57 @@ def test_it_records_a_card_deleted_on_a_persons_page(superuser, root, alice):
 def test_it_has_no_page_to_change_ones_own_password(superuser):
     assert superuser.get("/admin/password_change/").status_code == 404
     assert superuser.post("/admin/password_change/", {"new_password1": "x"}).status_code == 404
+
+
+ONE_ACTIVE = "A person can have only one active card."
+TWICE = "This serial number is given twice."
+
+
+@pytest.mark.parametrize(
+    ("new_cards", "reason"),
+    [
+        ([("51000002", "active")], ONE_ACTIVE),  # Alice's active card stays active.
+        ([("51000002", "lost"), ("51000003", "active"), ("51000004", "active")], ONE_ACTIVE),
+        ([("5100 0005", "lost"), ("51000005", "lost")], TWICE),  # One serial, two ways.
+    ],
+)
+def test_it_refuses_a_second_active_card_or_a_serial_twice_on_a_persons_page(
+    helpdesk, alice, new_cards, reason
+):
+    card = CULinkCard.objects.create(user=alice, serial="51000001")
+    fields = {
+        "cards-TOTAL_FORMS": str(1 + len(new_cards)),
+        "cards-INITIAL_FORMS": "1",
+        "cards-0-id": card.pk,
+        "cards-0-user": alice.pk,
+        "cards-0-serial": "51000001",
+        "cards-0-status": "active" if len(new_cards) == 1 else "revoked",
+    }
+    for n, (serial, status) in enumerate(new_cards, start=1):
+        fields |= {f"cards-{n}-serial": serial, f"cards-{n}-status": status}
+
+    page = helpdesk.post(f"/admin/duoportal/user/{alice.pk}/change/", person_form(alice, **fields))
+
+    assert page.status_code == 200 and reason in page.text
+    assert list(CULinkCard.objects.values_list("serial", "status")) == [("51000001", "active")]
+
+
+def test_it_says_why_a_second_active_card_is_refused_on_the_cards_own_page(helpdesk, alice):
+    CULinkCard.objects.create(user=alice, serial="51000001")
+
+    page = helpdesk.post(
+        "/admin/duoportal/culinkcard/add/",
+        {"user": alice.pk, "serial": "51000002", "status": "active"},
+    )
+
+    assert page.status_code == 200 and ONE_ACTIVE in page.text
+    assert CULinkCard.objects.count() == 1
+
+
+def test_it_offers_to_replace_a_lost_card(helpdesk, alice):
+    card = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
+
+    page = helpdesk.get(f"/admin/duoportal/user/{alice.pk}/change/").text
+
+    assert f"/card-replace/{card.pk}/" in page
+    assert "/card-lost/" not in page

@@ -221,5 +221,4 @@ def test_it_finds_a_new_and_a_removed_text(source, settings, monkeypatch):
         "Print",
         "Download",
         "DUO Self-Service Portal rescue codes",
-        "Back to My account",
     }
