@@ -69,6 +69,7 @@ def _preview(model_admin, request, text):
             "created": plan.count("created"),
             "updated": plan.count("updated"),
             "unchanged": plan.count("unchanged"),
+            "kept": plan.count("kept"),
             "content": base64.b64encode(text.encode()).decode(),
             "digest": signing.dumps(digest, salt=SALT),
         },
@@ -111,7 +112,7 @@ def _card_import(request, model_admin):
             request,
             _(
                 "Imported %(total)s cards: %(created)s new, %(updated)s updated, "
-                "%(unchanged)s unchanged."
+                "%(unchanged)s unchanged, %(kept)s kept lost or revoked."
             )
             % {"total": len(plan.rows), **counts},
         )

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from duoportal.models import CULinkCard, normalize_serial
+from duoportal.models import CULinkCard, normalize_serial, stays_out_of_use
 
 COLUMNS = ("username", "serial", "status", "expires_on")
 
@@ -76,6 +76,8 @@ def plan(text, *, protected=None):
                 outcomes[row.line] = "created"
             elif (card.status, card.expires_on) == (row.status, row.expires_on):
                 outcomes[row.line] = "unchanged"
+            elif stays_out_of_use(card, row.status):
+                outcomes[row.line] = "kept"
             else:
                 outcomes[row.line] = "updated"
     return Plan(rows, problems, outcomes)
@@ -83,7 +85,7 @@ def plan(text, *, protected=None):
 
 def apply(rows, *, by=None):
     """Import checked rows in one transaction. Returns the count of each outcome."""
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "kept": 0}
     with transaction.atomic():
         # Cards leaving "active" go first, so a person's replacement card
         # can become active in the same file without two active at once.
@@ -193,6 +195,8 @@ def check_against_register(rows):
             )
         if row.status != CULinkCard.Status.ACTIVE:
             continue
+        if card is not None and stays_out_of_use(card, row.status):
+            continue  # It stays lost or revoked (CULinkCardManager.register).
         for active in CULinkCard.objects.filter(user=row.user, status=CULinkCard.Status.ACTIVE):
             # A card the file also lists is handled by check_within_file.
             if active.serial not in in_file:

@@ -174,6 +174,7 @@ OUTCOME_WORDS = {
     "created": _("created"),
     "updated": _("updated"),
     "unchanged": _("unchanged"),
+    "kept": _("kept lost or revoked"),
     "renamed": _("renamed"),
     "added": _("added"),
     "changed": _("changed"),
@@ -482,15 +483,29 @@ def _digest(text):
     return hashlib.sha256(text.encode()).digest()
 
 
+def stays_out_of_use(card, status):
+    """Whether the register's `status` for `card` is ignored: active, for a card out of use."""
+    out_of_use = (CULinkCard.Status.LOST, CULinkCard.Status.REVOKED)
+    return status == CULinkCard.Status.ACTIVE and card.status in out_of_use
+
+
 class CULinkCardManager(models.Manager):
     def register(self, user, serial, *, status, expires_on, by=None):
-        """Create or update one card of the register. Returns created, updated or unchanged."""
+        """Create or update one card of the register. Returns created, updated, unchanged or kept.
+
+        A card marked lost or revoked here stays so when the register says it is
+        active ("kept"): the card centre's export lags behind a report of a lost
+        card, and a stolen card must not work again after the next nightly import.
+        Only the helpdesk, in admin, makes such a card active again.
+        """
         card = self.filter(serial=serial).first()
         if card is None:
             card = self.create(user=user, serial=serial, status=status, expires_on=expires_on)
             outcome = "created"
         elif (card.status, card.expires_on) == (status, expires_on):
             return "unchanged"
+        elif stays_out_of_use(card, status):
+            outcome, status, expires_on = "kept", card.status, card.expires_on
         else:
             card.status, card.expires_on = status, expires_on
             card.save(update_fields=["status", "expires_on", "updated_at"])

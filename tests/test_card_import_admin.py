@@ -112,3 +112,13 @@ def test_a_confirm_with_garbage_imports_nothing(helpdesk):
 
     assert response["Location"] == IMPORT
     assert not CULinkCard.objects.exists()
+
+
+def test_the_preview_says_a_lost_card_stays_lost(helpdesk, alice):
+    CULinkCard.objects.create(user=alice, serial="51002345", status="lost")
+
+    preview = upload(helpdesk, HEADER + "alice@example.edu,51002345,active,\n")
+
+    assert "1 card the file lists as active stays lost or revoked" in preview.text
+    assert confirm(helpdesk, preview).status_code == 302
+    assert CULinkCard.objects.get().status == "lost"

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
+from duoportal import helpdesk
 from duoportal.models import CULinkCard
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +272,33 @@ def test_a_good_import_sends_no_mail(alice, tmp_path, mailoutbox):
     call_command("import_cards", str(path), mail_on_failure=["helpdesk@example.edu"])
 
     assert not mailoutbox and CULinkCard.objects.count() == 1
+
+
+def test_a_card_marked_lost_here_stays_lost_when_the_register_says_active(alice, import_csv):
+    # The card centre's export lags behind a report of a lost card: a stolen card must not
+    # work again after the next nightly import.
+    card = CULinkCard.objects.create(user=alice, serial="51002345")
+    helpdesk.mark_card_lost(card, by=None, reason="stolen on the bus")
+
+    import_csv(HEADER + "alice@example.edu,51002345,active,2027-08-31\n")
+
+    assert "1 kept lost or revoked" in import_csv.out
+    assert cards() == {"51002345": ("alice@example.edu", "lost", None)}
+    assert not CULinkCard.objects.verify(alice, "51002345").accepted
+    assert alice.audit_events.filter(action="card_import").get().outcome == "kept"
+
+
+def test_the_nightly_import_goes_on_after_the_helpdesk_replaced_a_card(alice, bob, import_csv):
+    # Until the card centre knows of the new card, its export still lists the old one as
+    # active; that alone must not stop every night's import.
+    old = CULinkCard.objects.create(user=alice, serial="51002345")
+    helpdesk.replace_card(old, "51009999", by=None, reason="new card from the card centre")
+
+    import_csv(HEADER + "alice@example.edu,51002345,active,\nbob@example.edu,51007788,active,\n")
+
+    assert "1 new" in import_csv.out and "1 kept lost or revoked" in import_csv.out
+    assert cards() == {
+        "51002345": ("alice@example.edu", "lost", None),
+        "51009999": ("alice@example.edu", "active", None),
+        "51007788": ("bob@example.edu", "active", None),
+    }

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             raise
         self.stdout.write(
             "Imported {total} card(s): {created} new, {updated} updated, "
-            "{unchanged} unchanged.".format(total=total, **counts)
+            "{unchanged} unchanged, {kept} kept lost or revoked.".format(total=total, **counts)
         )
 
     def _import(self, file):
