@@ -11,13 +11,14 @@ from duoportal.admin import PortalModelAdmin
 from duoportal.models import AuditEvent
 
 
-def audit(request, integration, outcome):
+def audit(request, integration, outcome, **detail):
     AuditEvent.objects.record(
         AuditEvent.Action.ADMIN_CHANGE,
         actor=request.user,
         outcome=outcome,
         model="integration",
         integration=integration.name,
+        **detail,
     )
 
 
@@ -76,7 +77,11 @@ class IntegrationAdmin(PortalModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
+            renamed_from = form.initial.get("name")
             super().save_model(request, obj, form, change)
+            if "name" in form.changed_data:
+                # The trail's application filter goes by name: the old one stays findable.
+                audit(request, obj, "renamed", renamed_from=renamed_from)
             if "enabled" in form.changed_data:
                 audit(request, obj, "enabled" if obj.enabled else "disabled")
             if "redirect_uris" in form.changed_data:
@@ -91,6 +96,15 @@ class IntegrationAdmin(PortalModelAdmin):
         obj._state.adding = False
         request._new_integration_secret = secret
         audit(request, created, "integration added")
+
+    def delete_model(self, request, obj):
+        audit(request, obj, "deleted")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for integration in queryset:
+            audit(request, integration, "deleted")
+        super().delete_queryset(request, queryset)
 
     def response_add(self, request, obj, post_url_continue=None):
         return show_secret(request, obj, request._new_integration_secret, rotated=False)

@@ -193,7 +193,9 @@ class AuthTransaction(models.Model):
     objects = AuthTransactionManager()
 
     def __str__(self):
-        return self.txid
+        # Not the txid: whoever holds it may read the answer (auth_status), and this text
+        # lands in admin pages, e.g. the list of what deleting an integration deletes.
+        return f"transaction #{self.pk}"
 
 
 def new_prompt_key():

@@ -35,6 +35,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, StreamingHttpResponse
@@ -103,6 +104,17 @@ def refuse_control_characters(*texts):
         raise BadRequest("Control characters in the query.")
 
 
+# Longer than any name, address or serial anyone types; SQLite gives up on a LIKE
+# pattern of some 50,000 characters, which would be a 503.
+SEARCH_MAX_LENGTH = 200
+
+
+def refuse_unsearchable(term):
+    refuse_control_characters(term)
+    if len(term) > SEARCH_MAX_LENGTH:
+        raise BadRequest("Search too long.")
+
+
 class PortalModelAdmin(admin.ModelAdmin):
     """The base of every admin on the site.
 
@@ -121,9 +133,11 @@ class PortalModelAdmin(admin.ModelAdmin):
     def get_changelist_instance(self, request):
         # Django would redirect to a "database error" page for a filter value
         # of the wrong type or a date that does not exist.
+        # A date at the end of the calendar (0001-01-01 in Hong Kong) exists, but not
+        # in UTC, where the database keeps it: that shows when the rows are counted.
         try:
             return super().get_changelist_instance(request)
-        except IncorrectLookupParameters as error:
+        except (IncorrectLookupParameters, OverflowError) as error:
             raise BadRequest("Malformed filter.") from error
 
     def response_action(self, request, queryset):
@@ -148,15 +162,19 @@ class PortalModelAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _refuse_malformed_ids(field, values):
+        smallest, largest = connection.ops.integer_field_range(field.get_internal_type())
         for value in values:
             try:
-                field.to_python(value)
+                value = field.to_python(value)
             except ValidationError as error:
                 raise BadRequest("Malformed id.") from error
+            # An integer the database cannot hold (SQLite: "Python int too large").
+            if isinstance(value, int) and not (smallest or value) <= value <= (largest or value):
+                raise BadRequest("Malformed id.")
 
     def get_search_results(self, request, queryset, search_term):
         # The changelist's search box and the autocomplete view both come here.
-        refuse_control_characters(search_term)
+        refuse_unsearchable(search_term)
         return super().get_search_results(request, queryset, search_term)
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -202,11 +220,22 @@ def audit_admin_change(request, person, form, change):
     )
 
 
-def audit_card_change(request, card, *, changed, outcome=None):
+def audit_person_deleted(request, person):
+    # Before the delete: the event keeps the username once the person is gone.
+    AuditEvent.objects.record(
+        AuditEvent.Action.ADMIN_CHANGE,
+        subject=person,
+        actor=request.user,
+        outcome="deleted",
+        model="person",
+    )
+
+
+def audit_card_change(request, card, *, changed, outcome=None, holder=None):
     # The serial stays out of the trail: it is one of the person's proofs.
     AuditEvent.objects.record(
         AuditEvent.Action.ADMIN_CHANGE,
-        subject=card.user,
+        subject=holder or card.user,
         actor=request.user,
         outcome=outcome or ("changed" if changed else "added"),
         model="card",
@@ -489,6 +518,15 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
             super().save_model(request, obj, form, change)
         audit_admin_change(request, obj, form, change)
 
+    def delete_model(self, request, obj):
+        audit_person_deleted(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for person in queryset:
+            audit_person_deleted(request, person)
+        super().delete_queryset(request, queryset)
+
     def save_formset(self, request, form, formset, change):
         # Audited before the delete, while the card still has its id.
         for card in [f.instance for f in formset.deleted_forms if f.instance.pk]:
@@ -546,10 +584,21 @@ class CULinkCardAdmin(PortalModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         audit_card_change(request, obj, changed=change)
+        if change and "user" in form.changed_data:
+            # The card left someone: their trail says so too.
+            previous = User.objects.filter(pk=form.initial.get("user")).first()
+            if previous is not None:
+                audit_card_change(request, obj, changed=True, outcome="moved", holder=previous)
 
     def delete_model(self, request, obj):
         audit_card_change(request, obj, changed=True, outcome="deleted")
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The list's "Delete selected" deletes in bulk, without delete_model.
+        for card in queryset.select_related("user"):
+            audit_card_change(request, card, changed=True, outcome="deleted")
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ProofLock)
@@ -566,6 +615,10 @@ class ProofLockAdmin(PortalModelAdmin):
     def has_change_permission(self, request, obj=None):
         holder = obj.user if obj else None
         return super().has_change_permission(request, obj) and not _read_only_for(request, holder)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a lock would unlock it with no event and no e-mail: "unlock" does both.
+        return False
 
     @admin.action(description=_("Unlock the selected proofs"), permissions=["change"])
     def unlock(self, request, queryset):
@@ -765,7 +818,7 @@ class AuditEventAdmin(PortalModelAdmin):
         no longer in the people table is matched whole.
         """
         term = search_term.strip()
-        refuse_control_characters(term)
+        refuse_unsearchable(term)
         if not term:
             return queryset, False
         named = Q(username__icontains=term) | Q(email__icontains=term)

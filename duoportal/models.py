@@ -179,6 +179,7 @@ OUTCOME_WORDS = {
     "added": _("added"),
     "changed": _("changed"),
     "deleted": _("deleted"),
+    "moved": _("moved to another person"),
 }
 
 

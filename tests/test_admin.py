@@ -480,3 +480,61 @@ def test_it_offers_to_replace_a_lost_card(helpdesk, alice):
 
     assert f"/card-replace/{card.pk}/" in page
     assert "/card-lost/" not in page
+
+
+def test_it_records_a_card_moved_to_another_person_in_both_trails(helpdesk, helen, alice, bob):
+    card = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
+
+    helpdesk.post(
+        f"/admin/duoportal/culinkcard/{card.pk}/change/",
+        {"user": bob.pk, "serial": "51000001", "status": "lost"},
+    )
+
+    assert CULinkCard.objects.get().user == bob
+    left = alice.audit_events.get(action="admin_change", detail__model="card")
+    arrived = bob.audit_events.get(action="admin_change", detail__model="card")
+    assert (left.outcome, left.actor, left.detail["card_id"]) == ("moved", helen, card.pk)
+    assert arrived.outcome == "changed"
+
+
+def test_it_records_cards_deleted_from_the_list(superuser, root, alice, bob):
+    cards = [
+        CULinkCard.objects.create(user=alice, serial="51000001"),
+        CULinkCard.objects.create(user=bob, serial="51000002"),
+    ]
+
+    superuser.post(
+        "/admin/duoportal/culinkcard/",
+        {"action": "delete_selected", "_selected_action": [c.pk for c in cards], "post": "yes"},
+    )
+
+    assert not CULinkCard.objects.exists()
+    events = AuditEvent.objects.filter(action="admin_change", detail__model="card")
+    assert {(e.subject, e.outcome, e.actor) for e in events} == {
+        (alice, "deleted", root),
+        (bob, "deleted", root),
+    }
+
+
+def test_it_records_a_person_deleted(superuser, root, alice):
+    superuser.post(f"/admin/duoportal/user/{alice.pk}/delete/", {"post": "yes"})
+
+    assert not User.objects.filter(username=alice.username).exists()
+    event = AuditEvent.objects.get(action="admin_change", detail__model="person")
+    assert (event.subject_username, event.outcome, event.actor) == (alice.username, "deleted", root)
+
+
+def test_it_deletes_no_proof_lock_even_for_a_superuser(superuser, alice):
+    # Deleting would unlock without the event and the e-mail: "unlock" is the way.
+    for _ in range(10):
+        BypassCode.objects.redeem(alice, "000000000")
+    lock = ProofLock.objects.get(user=alice)
+
+    page = superuser.get(f"/admin/duoportal/prooflock/{lock.pk}/delete/")
+    superuser.post(
+        "/admin/duoportal/prooflock/",
+        {"action": "delete_selected", "_selected_action": [lock.pk], "post": "yes"},
+    )
+
+    assert page.status_code == 403
+    assert ProofLock.objects.locked_until(alice, "passcode") is not None

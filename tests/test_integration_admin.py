@@ -2,7 +2,7 @@
 
 import pytest
 
-from duoapi.models import Integration
+from duoapi.models import AuthTransaction, Integration
 from duoportal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +133,28 @@ def test_it_refuses_a_redirect_uri_that_is_not_one(superuser, vpn, uri):
     assert response.status_code == 200 and "is not an http or https address" in response.text
     integration.refresh_from_db()
     assert integration.redirect_uris == ""
+
+
+def test_it_records_a_renamed_integration_with_its_old_name(superuser, vpn):
+    # The trail's application filter goes by name: the old name must lead somewhere.
+    integration, _ = vpn
+
+    superuser.post(f"{URL}{integration.pk}/change/", {"name": "Campus VPN", "enabled": "on"})
+
+    event = AuditEvent.objects.get(outcome="renamed")
+    assert (event.detail["integration"], event.detail["renamed_from"]) == ("Campus VPN", "VPN")
+
+
+def test_it_records_a_deleted_integration_without_showing_its_transactions(superuser, vpn):
+    integration, _ = vpn
+    txid = AuthTransaction.objects.record(
+        integration, result="allow", status="allow", status_msg="Success."
+    )
+
+    page = superuser.get(f"{URL}{integration.pk}/delete/")
+    superuser.post(f"{URL}{integration.pk}/delete/", {"post": "yes"})
+
+    # A txid reads the answer of an auth (auth_status): not shown, even to a superuser.
+    assert page.status_code == 200 and txid not in page.text
+    assert not Integration.objects.exists()
+    assert AuditEvent.objects.get(outcome="deleted").detail["integration"] == "VPN"
