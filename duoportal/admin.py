@@ -46,7 +46,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bypass.models import BypassCode
 from bypass.stores import CodeStoreError
-from duoportal import card_import_views, helpdesk, helpdesk_views, refusals
+from duoportal import card_import_views, helpdesk, helpdesk_views
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import (
     ONE_ACTIVE_CARD,
@@ -513,7 +513,7 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
             try:
                 helpdesk.set_active(obj, wanted, by=request.user, reason="on the person's page")
             except CodeStoreError as error:
-                messages.error(request, refusals.code_store(error))
+                messages.error(request, helpdesk_views.disabled_but_code_left(error))
         else:
             super().save_model(request, obj, form, change)
         audit_admin_change(request, obj, form, change)

@@ -108,7 +108,7 @@ def revoke_code(model_admin, request, object_id):
                 person, by=request.user, reason=form.cleaned_data["reason"]
             )
         except CodeStoreError as error:
-            messages.error(request, refusals.code_store(error))
+            messages.error(request, refusals.code_store_to_helpdesk(error))
             return _back(person)
         return _told(
             request,
@@ -176,7 +176,7 @@ def issue_code(model_admin, request, object_id):
                 identity_check=form.cleaned_data["identity_check"],
             )
         except CodeStoreError as error:
-            form.add_error(None, refusals.code_store(error))
+            form.add_error(None, refusals.code_store_to_helpdesk(error))
         else:
             context = {
                 **model_admin.admin_site.each_context(request),
@@ -201,6 +201,13 @@ def issue_code(model_admin, request, object_id):
     )
 
 
+def disabled_but_code_left(error):
+    return _(
+        "Disabled, and the person was told, but their bypass code could not be deleted in "
+        "DUO: %(why)s Use “Revoke the bypass code” once DUO answers."
+    ) % {"why": refusals.code_store_to_helpdesk(error)}
+
+
 def set_active(model_admin, request, object_id):
     """Disable an enabled person (revoking their live code) or enable a disabled one."""
     person = _person(model_admin, request, object_id)
@@ -214,7 +221,8 @@ def set_active(model_admin, request, object_id):
         try:
             helpdesk.set_active(person, enable, by=request.user, reason=form.cleaned_data["reason"])
         except CodeStoreError as error:
-            messages.error(request, refusals.code_store(error))
+            # The person is disabled all the same (helpdesk.set_active): only the code is left.
+            messages.error(request, disabled_but_code_left(error))
         else:
             messages.success(
                 request,

@@ -96,6 +96,22 @@ def code_store(error):
     return _("The DUO service is not answering, try again in a few minutes.")
 
 
+def code_store_to_helpdesk(error):
+    """The same failure told to the helpdesk, who act on Duo's side, not the person's."""
+    why = getattr(error, "why", None)
+    if why == "unknown":
+        return _(
+            "DUO has no user by this person's name, so it made or deleted nothing. Check the "
+            "person's DUO user (and DUO_USERNAME_FORMAT), then try again."
+        )
+    if why:
+        return _(
+            "This person's DUO user is disabled or locked out, so DUO made nothing. Change that "
+            "in DUO's Admin Panel first."
+        )
+    return _("The DUO service is not answering, try again in a few minutes.")
+
+
 def card(result):
     contact = {"contact": settings.HELPDESK_CONTACT}
     if result.locked_until:

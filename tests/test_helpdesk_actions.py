@@ -5,7 +5,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bypass.models import BypassCode
-from duoportal.models import AuditEvent, CULinkCard, ProofLock
+from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
 from rescue.models import RescueCode
 
 pytestmark = pytest.mark.django_db
@@ -257,6 +257,32 @@ def test_in_duo_account_mode_the_actions_go_to_duo(duo_account, helpdesk, alice,
     helpdesk.post(url(alice, "revoke-code"), {"reason": "INC-17"})
 
     assert list(duo_account.admin().get_user_bypass_codes(duo_user_id)) == []
+
+
+def test_disabling_while_duo_fails_says_the_person_is_disabled_and_the_code_left(
+    duo_account, helpdesk, alice
+):
+    BypassCode.objects.issue(alice, via="culink")
+    duo_account.control(fail="500")
+
+    page = helpdesk.post(
+        url(alice, "set-active"), {"reason": "INC-18", "enable": "False"}, follow=True
+    ).text
+
+    alice.refresh_from_db()
+    assert not alice.is_active
+    assert "Disabled, and the person was told, but their bypass code could not be deleted" in page
+    assert "Use “Revoke the bypass code” once DUO answers." in page
+
+
+def test_duo_not_knowing_the_person_is_told_to_the_helpdesk_as_such(duo_account, helpdesk):
+    zoe = User.objects.create_user("zoe@example.edu")
+    checklist = {"reason": "INC-19", "identity_check": "photo_id_in_person", "confirmed": "on"}
+
+    page = helpdesk.post(url(zoe, "issue-code"), checklist).text
+
+    assert "DUO has no user by this person&#x27;s name" in page
+    assert "DUO has no account for you" not in page  # The person's wording, not staff's.
 
 
 def test_a_second_click_on_disable_does_not_enable(helpdesk, alice):
