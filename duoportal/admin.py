@@ -39,6 +39,7 @@ from django.db import connection
 from django.db.models import F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -623,9 +624,22 @@ class ProofLockAdmin(PortalModelAdmin):
     @admin.action(description=_("Unlock the selected proofs"), permissions=["change"])
     def unlock(self, request, queryset):
         locks = list(queryset.select_related("user"))
+        # As every helpdesk action: first a reason, for the trail.
+        form = helpdesk_views.ReasonForm(request.POST if "unlock" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Unlock the selected proofs"),
+                "locks": locks,
+                "form": form,
+                "checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/duoportal/prooflock/unlock.html", context)
+        why = form.cleaned_data["reason"]
         kept = [lock for lock in locks if _read_only_for(request, lock.user)]
         unlocked = sum(
-            ProofLock.objects.unlock(lock.user, lock.kind, by=request.user, why="helpdesk admin")
+            ProofLock.objects.unlock(lock.user, lock.kind, by=request.user, why=why)
             for lock in locks
             if lock not in kept
         )

@@ -88,15 +88,20 @@ def test_it_lets_helpdesk_unlock_a_proof(helpdesk, alice, helen):
         BypassCode.objects.redeem(alice, "000000000")
     lock = ProofLock.objects.get(user=alice, kind="passcode")
 
+    asked = helpdesk.post(
+        "/admin/duoportal/prooflock/", {"action": "unlock", "_selected_action": [lock.pk]}
+    )
+    assert "Reason" in asked.text and ProofLock.objects.locked_until(alice, "passcode")
     response = helpdesk.post(
         "/admin/duoportal/prooflock/",
-        {"action": "unlock", "_selected_action": [lock.pk]},
+        {"action": "unlock", "_selected_action": [lock.pk], "unlock": "Unlock", "reason": "INC-7"},
         follow=True,
     )
 
     assert "1 unlocked." in response.content.decode()
     assert ProofLock.objects.locked_until(alice, "passcode") is None
-    assert alice.audit_events.get(action="proof_unlock").actor == helen
+    event = alice.audit_events.get(action="proof_unlock")
+    assert (event.actor, event.detail["why"]) == (helen, "INC-7")
 
 
 def test_it_never_lets_helpdesk_grant_staff_or_superuser(helpdesk, helen, alice):
@@ -330,7 +335,12 @@ def test_it_lets_helpdesk_unlock_only_people_without_admin_access(helpdesk, root
 
     response = helpdesk.post(
         "/admin/duoportal/prooflock/",
-        {"action": "unlock", "_selected_action": [lock.pk for lock in locks]},
+        {
+            "action": "unlock",
+            "_selected_action": [lock.pk for lock in locks],
+            "unlock": "Unlock",
+            "reason": "INC-8",
+        },
         follow=True,
     )
 

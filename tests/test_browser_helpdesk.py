@@ -158,6 +158,18 @@ def test_every_helpdesk_page_is_in_her_language_and_passes_axe(
         )
         screens(name)  # Also runs axe-core and checks nothing scrolls sideways.
 
+    # The locks list's bulk Unlock asks for a reason first, as every action does.
+    desk.goto(portal + f"/admin/duoportal/prooflock/?kind__exact=passcode&q={ALICE}")
+    desk.locator("input.action-select").first.check()
+    desk.locator("select[name=action]").select_option("unlock")
+    desk.locator("button[name=index]").click()
+    expect(desk.locator("#id_reason")).to_be_visible()
+    screens("unlock-reason")
+    desk.locator("#id_reason").fill("INC-9")
+    desk.locator("input[name=unlock]").click()
+    expect(desk.locator(".messagelist")).to_be_visible()
+    assert ProofLock.objects.locked_until(alice, "passcode") is None
+
     if language == "zh-hant":
         desk.goto(portal + f"/admin/duoportal/user/{alice.pk}/change/")
         expect(desk.locator(".diagnosis")).not_to_contain_text("passcode locked until")
