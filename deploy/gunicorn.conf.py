@@ -13,7 +13,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # the GIL, overlap its Python work and its waits on the database and on Duo.
 workers = int(os.environ.get("GUNICORN_WORKERS", cores))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
-worker_class = "gthread"
+# GUNICORN_THREADS=1: plain sync workers, one request at a time each, with less
+# CPU a call than a pool of one thread (docs/deploy.md says when that suits).
+worker_class = "gthread" if threads > 1 else "sync"
 # At most this many argon2 hashes at once per worker, so the machine runs one
 # per core (docs/performance.md); more would only slow each other down.
 os.environ.setdefault("ARGON2_CONCURRENCY", str(max(1, cores // workers)))

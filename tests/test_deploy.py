@@ -3,6 +3,7 @@ deploy/gunicorn.conf.py, behind a proxy that sets X-Forwarded-For and X-Forwarde
 
 import os
 import re
+import runpy
 import subprocess
 import sys
 
@@ -75,3 +76,14 @@ def test_the_load_balancer_asks_over_plain_http_by_address(production):
 
     assert answer.status_code == 200
     assert answer.json()["database"] == "ok"
+
+
+@pytest.mark.parametrize(("threads", "worker_class"), [("4", "gthread"), ("1", "sync")])
+def test_one_thread_a_worker_makes_plain_sync_workers(monkeypatch, threads, worker_class):
+    # docs/deploy.md: GUNICORN_THREADS=1 saves a thread pool's CPU only with sync workers.
+    monkeypatch.setenv("GUNICORN_THREADS", threads)
+    monkeypatch.setenv("ARGON2_CONCURRENCY", "1")  # The file sets it when missing.
+
+    config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+    assert (config["threads"], config["worker_class"]) == (int(threads), worker_class)
