@@ -5,7 +5,7 @@ import logging
 import re
 import secrets
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 
 from django.conf import settings
@@ -77,44 +77,55 @@ def reported(action, user, *, actor, **detail):
         raise
 
 
+def _take(key, token, *, lifetime, wait):
+    """Add `key` to the cache, waiting up to `wait` seconds for whoever holds it."""
+    give_up = time.monotonic() + wait
+    while not cache.add(key, token, timeout=lifetime):
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 @contextmanager
-def one_issue_at_a_time(user):
-    """Within: the only issue of a code for `user` on any app server, when a remote store
-    (Duo) makes the codes.
+def one_change_at_a_time(user):
+    """Within: the only issue or revoke of `user`'s code on any app server, when a remote
+    store (Duo) keeps the codes.
 
     Duo keeps one code per person: an issue clears the earlier code, then reads
-    the new one's id. Two at once (the person and the helpdesk) would each
-    clear the other's code, and one would be shown a code Duo no longer has.
-    The lock is in the cache (Redis, shared by the app servers) and lasts at
-    most as long as an issue may; a cache that does not answer is logged and
-    skipped, as the throttles do. The local store needs none: its codes are
-    its own, and the person's row orders the writes.
+    the new one's id. Two issues at once (the person and the helpdesk) would each
+    clear the other's code, and one would be shown a code Duo no longer has; a
+    revoke (the person disabled) during an issue would miss the code being made.
+    The lock is in the cache (Redis, shared by the app servers) and lasts at most
+    as long as an issue may; a cache that does not answer is logged and skipped,
+    as the throttles do. The local store needs none: its codes are its own, and
+    the person's row orders the writes.
     """
     if not code_store().remote:
         yield
         return
-    key, token = f"bypass-issue:{user.pk}", secrets.token_hex(8)
-    lifetime = 2 * settings.DUO_TIMEOUT_SECONDS + 5
-    waited_until = time.monotonic() + lifetime
+    key, token = f"bypass-change:{user.pk}", secrets.token_hex(8)
+    # The holder's calls to Duo end within DUO_TIMEOUT_SECONDS (duostore.Deadline); the
+    # lifetime also covers its database write, and a holder that died.
+    timeout = settings.DUO_TIMEOUT_SECONDS
     try:
-        while not cache.add(key, token, timeout=lifetime):
-            if time.monotonic() > waited_until:
-                raise CodeStoreUnavailable("another code is being made for this person")
-            time.sleep(0.1)
-    except CodeStoreError:
-        raise
+        taken = _take(key, token, lifetime=2 * timeout + 5, wait=timeout + 1)
     except Exception:  # The cache client's own errors, whatever they are.
-        logger.warning("Issuing for %s without a lock: the cache does not answer", user.username)
-        token = None
+        logger.warning("Changing the code of %s without a lock: the cache does not answer", user)
+        taken, token = True, None
+    if not taken:
+        raise CodeStoreUnavailable("another change of this person's code did not end in time")
     try:
         yield
     finally:
         if token is not None:
             try:
+                # Not atomic: a holder past the lifetime could delete the next one's lock.
+                # The lifetime is twice what a holder may take, so it is left at that.
                 if cache.get(key) == token:
                     cache.delete(key)
             except Exception:  # It expires by itself.
-                logger.warning("The lock of an issue for %s is left to expire", user.username)
+                logger.warning("The lock of a change of %s's code is left to expire", user)
 
 
 def network_of(ip):
@@ -175,7 +186,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
             uses, lifetime = settings.BYPASS_CODE_MAX_USES, settings.BYPASS_CODE_LIFETIME
         # Before the transaction: a hash is slow, and Duo is a network away;
         # neither holds a database lock. Raises CodeStoreError when Duo makes none.
-        with one_issue_at_a_time(user):
+        with ExitStack() as held:
             with reported(
                 AuditEvent.Action.BYPASS_ISSUE,
                 user,
@@ -183,6 +194,12 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                 via=via,
                 reason=reason,
             ):
+                # Held until the code is written, so a revoke waits for it; a lock not
+                # had in time is audited as Duo not answering.
+                held.enter_context(one_change_at_a_time(user))
+                if not get_user_model().objects.filter(pk=user.pk, is_active=True).exists():
+                    # Disabled while this waited: the revoke has been (the helpdesk).
+                    raise CodeStoreRefusedPerson("disabled", "disabled in the portal")
                 made = code_store().make(user, uses=uses, lifetime=lifetime)
             # The network the person got the code from is theirs: its first use
             # from there is no news (the issue e-mail told them). A code the
@@ -426,8 +443,16 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         In Duo account mode the code is deleted in Duo first; if Duo does not
         answer, CodeStoreError is raised and nothing changes.
         """
+        with ExitStack() as held:
+            store = code_store()
+            if store.remote:
+                with reported(AuditEvent.Action.BYPASS_REVOKE, user, actor=by):
+                    # After an issue in flight, so its code is the one deleted.
+                    held.enter_context(one_change_at_a_time(user))
+            return self._revoke(user, store, by=by, reason=reason)
+
+    def _revoke(self, user, store, *, by, reason):
         live = self.live_for(user)
-        store = code_store()
         revoking = self.live().filter(user=user)
         if live is not None and store.remote:
             with reported(AuditEvent.Action.BYPASS_REVOKE, user, actor=by):

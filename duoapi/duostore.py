@@ -14,6 +14,7 @@ say "try again" in the person's language.
 """
 
 import http.client
+import random
 import re
 import ssl
 import time
@@ -50,6 +51,9 @@ def _client(kind, application):
         ca_certs=settings.DUO_CA_CERTS,
         timeout=settings.DUO_TIMEOUT_SECONDS,
     )
+    # duo_client's own retry of a 429 sleeps without looking at the clock: _call
+    # retries instead, only while the page's Deadline leaves time for it.
+    client._MAX_BACKOFF_WAIT_SECS = 0
     return client
 
 
@@ -78,36 +82,69 @@ NETWORK_ERRORS = (OSError, ssl.SSLError, http.client.HTTPException, ValueError, 
 class Deadline:
     """The time a page may spend on Duo, all its calls together: DUO_TIMEOUT_SECONDS.
 
-    Making a code is three calls, each of which may wait out a 429: with a
-    timeout per call, a slow Duo could hold a page past the proxy's own
-    timeout, and the person would get a gateway error for a code Duo made.
+    Making a code is three calls, each of which may meet a 429: with a timeout
+    per call, a slow Duo could hold a page past the proxy's own timeout, and the
+    person would get a gateway error for a code Duo made.
     """
+
+    # The least time worth giving a call to Duo: less, and it is not tried.
+    LEAST_FOR_A_CALL = 0.5
 
     def __init__(self):
         self.ends = time.monotonic() + settings.DUO_TIMEOUT_SECONDS
+        # duo_client's back-off: 1 s (plus up to 1 s of jitter), doubled for each retry.
+        self.backoff = 1
+
+    def left(self):
+        return self.ends - time.monotonic()
 
     def arm(self, client, call):
         """Give `client` what is left of the time for `call`; none left: Duo is unavailable."""
-        left = self.ends - time.monotonic()
-        if left <= 0.05:
+        left = self.left()
+        if left < self.LEAST_FOR_A_CALL:
             raise CodeStoreUnavailable(f"{call}: out of time")
         client.timeout = left
-        # duo_client waits 1-2 s before its first retry of a 429, and more for the next ones:
-        # allowed only when the retry, too, fits the time left.
-        backoff = settings.DUO_MAX_BACKOFF_SECONDS
-        client._MAX_BACKOFF_WAIT_SECS = backoff if left > 2 * (backoff + 1) else 0
+
+    def wait_to_retry(self):
+        """Wait before retrying a call Duo answered 429, as duo_client would; False (no wait)
+        when the back-off is past DUO_MAX_BACKOFF_SECONDS or the retry would not fit."""
+        wait = self.backoff + random.uniform(0, 1)  # noqa: S311 (jitter, not a secret)
+        if self.backoff > settings.DUO_MAX_BACKOFF_SECONDS:
+            return False
+        if wait + self.LEAST_FOR_A_CALL > self.left():
+            return False
+        time.sleep(wait)
+        self.backoff *= 2
+        return True
+
+
+# What duo_client raises reading an answer of the wrong shape: "response": null for a
+# list it pages through, "metadata": [1], an envelope without "stat".
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError)
+RATE_LIMITED = 429
 
 
 def _call(deadline, client, call, function, *args, **kwargs):
-    deadline.arm(client, call)
-    try:
-        return function(*args, **kwargs)
-    except NETWORK_ERRORS as error:
-        raise _failure(error, call) from error
+    """`function(*args, **kwargs)` within `deadline`; any failure is a CodeStoreUnavailable."""
+    while True:
+        deadline.arm(client, call)
+        try:
+            return function(*args, **kwargs)
+        except NETWORK_ERRORS as error:
+            if getattr(error, "status", None) == RATE_LIMITED and deadline.wait_to_retry():
+                continue
+            raise _failure(error, call) from error
+        except SHAPE_ERRORS as error:
+            raise _malformed(call) from error
 
 
 def _malformed(call):
     return CodeStoreUnavailable(f"{call}: malformed answer")
+
+
+def _gone(failure):
+    """Whether Duo refused a call because it has no such user or code (404, 40401)."""
+    return _duo_error(failure.__cause__) == NOT_FOUND
 
 
 def _count(value, call):
@@ -129,8 +166,13 @@ def _time(seconds, call):
         raise _malformed(call) from error
 
 
-def _text(value, call):
-    if not isinstance(value, str) or not value or len(value) > 64:
+# Duo's ids of users and codes ("DU3RP9I2WOC59VZX672N"): a code's remote_id is the two
+# joined by "/", in 80 characters.
+DUO_ID = re.compile(r"[A-Za-z0-9]{1,39}")
+
+
+def _id(value, call):
+    if not isinstance(value, str) or not DUO_ID.fullmatch(value):
         raise _malformed(call)
     return value
 
@@ -154,12 +196,26 @@ def _codes(answer, call="get_user_bypass_codes"):
             raise _malformed(call)
         codes.append(
             DuoCode(
-                id=_text(record.get("bypass_code_id"), call),
+                id=_id(record.get("bypass_code_id"), call),
                 expires_at=_time(record.get("expiration"), call),
                 reuse_count=_count(record.get("reuse_count"), call),
             )
         )
     return codes
+
+
+def _find(codes, code_id):
+    """The code `code_id` among a user's `codes`, or None when Duo no longer has it.
+
+    A code made when its id could not be read back (an empty `code_id`) was then
+    the user's only code: it is still, or it is gone. With more than one, which
+    is ours is not known, and "gone" would be a guess.
+    """
+    if code_id:
+        return next((duo_code for duo_code in codes if duo_code.id == code_id), None)
+    if len(codes) > 1:
+        raise CodeStoreUnavailable(f"get_user_bypass_codes: {len(codes)} codes, ours unknown")
+    return codes[0] if codes else None
 
 
 # What a Duo bypass code is: nine digits. Anything else is not shown to anyone.
@@ -183,10 +239,13 @@ class DuoStore:
         if not users:
             raise CodeStoreRefusedPerson("unknown")
         user = users[0]
-        refused = REFUSED_STATUSES.get(user.get("status"))
+        status = user.get("status")
+        if status is not None and not isinstance(status, str):
+            raise _malformed(call)
+        refused = REFUSED_STATUSES.get(status)
         if refused:
             raise CodeStoreRefusedPerson(refused)
-        return _text(user.get("user_id"), call)
+        return _id(user.get("user_id"), call)
 
     def _user_codes(self, deadline, admin, user_id):
         call = "get_user_bypass_codes"
@@ -207,8 +266,9 @@ class DuoStore:
             valid_secs=int(lifetime.total_seconds()),
             preserve_existing=False,
         )
+        # One code of nine digits, or nothing is shown to anyone.
         if not (isinstance(made, list) and len(made) == 1):
-            raise CodeStoreUnavailable("add_user_bypass_codes: not one code in the answer")
+            raise _malformed("add_user_bypass_codes")
         [plaintext] = made
         if not isinstance(plaintext, str) or not CODE.fullmatch(plaintext):
             raise _malformed("add_user_bypass_codes")
@@ -219,18 +279,12 @@ class DuoStore:
             codes = self._user_codes(deadline, admin, user_id)
         except CodeStoreUnavailable:
             codes = []
-        [ours] = codes if len(codes) == 1 else [None]
+        ours = codes[0] if len(codes) == 1 else None
         return NewCode(
             plaintext=plaintext,
             remote_id=f"{user_id}/{ours.id if ours else ''}",
             expires_at=ours.expires_at if ours else None,
         )
-
-    def _ours(self, codes, code_id):
-        if code_id:
-            return next((duo_code for duo_code in codes if duo_code.id == code_id), None)
-        # Made when its id could not be read back: the user's only code is it.
-        return codes[0] if len(codes) == 1 else None
 
     def state(self, code):
         """Duo's figures for `code`, or None when Duo no longer has it.
@@ -243,10 +297,10 @@ class DuoStore:
         try:
             codes = self._user_codes(Deadline(), self._admin(), user_id)
         except CodeStoreUnavailable as failure:
-            if _duo_error(failure.__cause__) == NOT_FOUND:
+            if _gone(failure):
                 return None
             raise
-        ours = self._ours(codes, code_id)
+        ours = _find(codes, code_id)
         if ours is None:
             return None
         return RemoteState(reuse_count=ours.reuse_count, expires_at=ours.expires_at)
@@ -257,18 +311,24 @@ class DuoStore:
             return
         user_id, code_id = code.remote_id.split("/", 1)
         deadline, admin = Deadline(), self._admin()
+        doomed = [code_id]
         if not code_id:
-            ours = self._ours(self._user_codes(deadline, admin, user_id), code_id)
-            if ours is None:
-                return
-            code_id = ours.id
-        try:
-            _call(
-                deadline, admin, "delete_bypass_code_by_id", admin.delete_bypass_code_by_id, code_id
-            )
-        except CodeStoreUnavailable as failure:
-            if _duo_error(failure.__cause__) != NOT_FOUND:
+            # Made when its id could not be read back: it is one of the user's codes, and
+            # the portal leaves a person one code in Duo (make clears the others). Which
+            # one is not known, so a revoke deletes them all rather than leave it usable.
+            try:
+                doomed = [duo_code.id for duo_code in self._user_codes(deadline, admin, user_id)]
+            except CodeStoreUnavailable as failure:
+                if _gone(failure):
+                    return
                 raise
+        call = "delete_bypass_code_by_id"
+        for duo_id in doomed:
+            try:
+                _call(deadline, admin, call, admin.delete_bypass_code_by_id, duo_id)
+            except CodeStoreUnavailable as failure:
+                if not _gone(failure):
+                    raise
 
     def check(self, person, passcode):
         """Whether Duo accepts `passcode` for `person`: any Duo passcode, a bypass code included."""

@@ -46,6 +46,10 @@ class Overview:
     # What the helpdesk can do about it, one sentence each.
     advice: list = field(default_factory=list)
 
+    @property
+    def active_card(self):
+        return next((card for card in self.cards if card.status == CULinkCard.Status.ACTIVE), None)
+
 
 # Active first (the status's values sort that way), then the newest.
 CARD_ORDER = ["status", "-created_at"]
@@ -222,17 +226,31 @@ class SerialTaken(ValueError):
     """The new serial is malformed or already someone's card."""
 
 
+class AnotherCardIsActive(ValueError):
+    """The card to replace is not the person's active card, and they have one: replace that."""
+
+    def __init__(self, active):
+        super().__init__(active.pk)
+        self.active = active
+
+
 def replace_card(card, serial, *, by, reason, expires_on=None):
-    """A new card for the person; this card and their active one marked lost, in one transaction."""
+    """A new card for the person, in one transaction with marking this one lost if active.
+
+    A lost card is replaced only while the person has no active card: that one,
+    a good card, would otherwise be marked lost as a side effect.
+    """
     serial = normalize_serial(serial)
     if serial is None:
         raise SerialTaken(serial)
     try:
         with transaction.atomic():
             get_user_model().objects.lock(card.user)
-            CULinkCard.objects.filter(
-                Q(pk=card.pk) | Q(user=card.user, status=CULinkCard.Status.ACTIVE)
-            ).update(status=CULinkCard.Status.LOST, updated_at=timezone.now())
+            cards = CULinkCard.objects.filter(user=card.user, status=CULinkCard.Status.ACTIVE)
+            active = cards.exclude(pk=card.pk).first()
+            if active is not None:
+                raise AnotherCardIsActive(active)
+            cards.update(status=CULinkCard.Status.LOST, updated_at=timezone.now())
             new = CULinkCard.objects.create(user=card.user, serial=serial, expires_on=expires_on)
             AuditEvent.objects.record(
                 AuditEvent.Action.CARD_REPLACE,

@@ -313,6 +313,12 @@ def card_replace(model_admin, request, object_id, card_id):
             form.add_error(
                 "serial", _("That is not a card serial number, or it is already registered.")
             )
+        except helpdesk.AnotherCardIsActive as error:
+            form.add_error(
+                None,
+                _("This person's active card is …%(last4)s: replace that one instead.")
+                % {"last4": error.active.serial[-4:]},
+            )
         else:
             messages.success(request, _("The new card is registered and the old one marked lost."))
             return _back(person)

@@ -450,9 +450,10 @@ DUO_CA_CERTS = env.str("DUO_CA_CERTS", default="") or None
 if PRODUCTION and DUO_CA_CERTS == "HTTP":
     refuse("DUO_CA_CERTS", "HTTP sends Duo's keys and codes in the clear: never in production.")
 # A person waits for these calls: all of a page's calls together give up after
-# DUO_TIMEOUT_SECONDS (duoapi.duostore.Deadline), and Duo's "429 slow down" is
-# retried after DUO_MAX_BACKOFF_SECONDS of back-off only while that fits (duo_client
-# alone would wait about a minute), so a page answers well within the proxy's timeout.
+# DUO_TIMEOUT_SECONDS (duoapi.duostore.Deadline). Duo's "429 slow down" is retried
+# after 1-2 s, then 2-3 s, ... while the back-off is at most DUO_MAX_BACKOFF_SECONDS
+# and the retry still fits that time (duo_client alone would wait about a minute),
+# so a page answers well within the proxy's timeout.
 DUO_TIMEOUT_SECONDS = env.float("DUO_TIMEOUT_SECONDS", default=5)
 DUO_MAX_BACKOFF_SECONDS = env.int("DUO_MAX_BACKOFF_SECONDS", default=1)
 # Which store keeps the codes is the one switch of the mode (bypass.stores.duo_account_mode).

@@ -243,7 +243,7 @@ def devduo(tmp_path_factory):
 def normal_devduo(devduo):
     """The stand-in answering normally again after the test, whatever it was told."""
     yield devduo
-    devduo.control(fail="", only="", seconds=0, clock_offset=0)
+    devduo.control(fail="", only="", seconds=0, clock_offset=0, body="")
 
 
 @pytest.fixture(scope="session")
@@ -267,4 +267,4 @@ def duo_account(settings, devduo_https):
     settings.BYPASS_CODE_STORE = "duoapi.duostore.DuoStore"
     settings.DUO_TIMEOUT_SECONDS = 2
     yield devduo_https
-    devduo_https.control(fail="", only="", seconds=0, clock_offset=0)
+    devduo_https.control(fail="", only="", seconds=0, clock_offset=0, body="")

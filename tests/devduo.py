@@ -31,8 +31,12 @@ class DevDuo(DevSite):
 
     def setup(self):
         super().setup()
-        self.django("devduo_setup", "-", input=json.dumps(list(PEOPLE.values())))
+        self.add_people()
         return self
+
+    def add_people(self):
+        """Give the test people Duo users (again, after a test deleted one)."""
+        self.django("devduo_setup", "-", input=json.dumps(list(PEOPLE.values())))
 
     # The certificate to trust when it serves HTTPS (over_https); None over HTTP.
     certificate = None
@@ -64,7 +68,8 @@ class DevDuo(DevSite):
 
     def control(self, **changes):
         """Set how the stand-in behaves: fail ("", "slow", "500", "429", "malformed"), only
-        (the "METHOD /path" prefix of the calls that fail), seconds, clock_offset."""
+        (the "METHOD /path" prefix of the calls that fail), seconds, clock_offset, body (the
+        JSON of a malformed answer)."""
         answer = requests.post(
             self.url + "/devduo/control",
             json=changes,

@@ -141,3 +141,19 @@ def test_it_lists_and_deletes_a_code_by_id(devduo):
     assert answer["result"] == "deny"
     status, body = refusal(lambda: admin.delete_bypass_code_by_id(code["bypass_code_id"]))
     assert (status, body["code"]) == (404, 40401)
+
+
+def test_it_deletes_a_user_with_their_codes_and_twice_is_no_error(devduo):
+    admin = devduo.admin()
+    uid = user_id(devduo, "bob@example.edu")
+    admin.add_user_bypass_codes(uid, count=2)
+    try:
+        admin.delete_user(uid)
+        admin.delete_user(uid)  # "If the user is already deleted, does nothing."
+
+        assert admin.get_users_by_name("bob@example.edu") == []
+        status, body = refusal(lambda: admin.get_user_bypass_codes(uid))
+        assert (status, body["code"]) == (404, 40401)
+    finally:
+        devduo.add_people()
+    assert user_id(devduo, "bob@example.edu") != uid

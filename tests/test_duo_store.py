@@ -5,14 +5,16 @@ Duo (duoapi/devduo/), served by gunicorn with a self-signed certificate for
 DNS:localhost that DUO_CA_CERTS names, as production trusts Duo's.
 """
 
+import json
 import secrets
 import threading
 import time
 
 import pytest
 
-from bypass.models import GONE, SUPERSEDED, BypassCode, CardCheck, one_issue_at_a_time
+from bypass.models import GONE, SUPERSEDED, BypassCode, CardCheck, one_change_at_a_time
 from bypass.stores import CodeStoreRefusedPerson, CodeStoreUnavailable
+from duoportal import helpdesk as helpdesk_actions
 from duoportal.models import AuditEvent, ProofLock, User
 from duoportal.results import Reason
 from rescue.models import RescueCode
@@ -218,10 +220,24 @@ def test_a_person_locked_out_or_disabled_in_duo_gets_no_code(duo_account, bob, s
     assert not BypassCode.objects.filter(user=bob).exists()
 
 
-@pytest.mark.parametrize("only", ["GET /admin/v1/users?", "POST /admin/v1/users/"])
-def test_an_answer_of_the_wrong_shape_is_duo_not_answering(duo_account, alice, only):
-    # A user without user_id, or [null] for the code made: never a 500, never a code shown.
-    duo_account.control(fail="malformed", only=only)
+def answer(response):
+    return json.dumps({"stat": "OK", "response": response})
+
+
+@pytest.mark.parametrize(
+    "only, body",
+    [
+        ("GET /admin/v1/users?", ""),  # [null]: a user that is not an object
+        ("GET /admin/v1/users?", answer([{"user_id": "DU1", "status": ["active"]}])),
+        ("GET /admin/v1/users?", answer([{"user_id": "DU1/DB2", "status": "active"}])),
+        ("GET /admin/v1/users?", answer([{"user_id": "DU" + "1" * 40, "status": "active"}])),
+        ("POST /admin/v1/users/", ""),  # [null] for the code made
+        ("POST /admin/v1/users/", answer("123456789")),
+    ],
+)
+def test_an_answer_of_the_wrong_shape_is_duo_not_answering(duo_account, alice, only, body):
+    # Never a 500, never a code shown.
+    duo_account.control(fail="malformed", only=only, body=body)
     token = card_check(alice)
 
     with pytest.raises(CodeStoreUnavailable) as failure:
@@ -232,14 +248,36 @@ def test_an_answer_of_the_wrong_shape_is_duo_not_answering(duo_account, alice, o
     assert AuditEvent.objects.get(action="bypass_issue").outcome == "duo_unavailable"
 
 
-def test_my_account_survives_duo_listing_codes_of_the_wrong_shape(duo_account, alice):
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",  # [null]: a code that is not an object
+        answer(None),  # duo_client pages through null
+        json.dumps({"stat": "OK", "response": [], "metadata": [1]}),
+        answer([{"bypass_code_id": "DB1/2", "expiration": None, "reuse_count": 1}]),
+        answer([{"bypass_code_id": "DB1", "expiration": "soon", "reuse_count": 1}]),
+        answer([{"bypass_code_id": "DB1", "expiration": None, "reuse_count": -1}]),
+    ],
+)
+def test_my_account_survives_duo_listing_codes_of_the_wrong_shape(duo_account, alice, body):
     code, _ = BypassCode.objects.issue(alice, via="culink")
-    duo_account.control(fail="malformed")
+    duo_account.control(fail="malformed", only="GET /admin/v1/users/", body=body)
 
-    with pytest.raises(CodeStoreUnavailable):
+    with pytest.raises(CodeStoreUnavailable) as failure:
         BypassCode.objects.remote_state(code)
 
+    assert failure.value.detail == "get_user_bypass_codes: malformed answer"
     assert BypassCode.objects.live_for(alice) == code
+
+
+def test_a_code_made_while_duo_listed_nonsense_is_still_shown(duo_account, alice):
+    duo_account.control(fail="malformed", only="GET /admin/v1/users/", body=answer(None))
+
+    code, plaintext = BypassCode.objects.issue(alice, via="culink")
+
+    assert code.remote_id.endswith("/") and BypassCode.objects.live_for(alice) == code
+    duo_account.control(fail="", only="", body="")
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
 
 
 def test_a_code_duo_made_is_shown_even_when_its_id_cannot_be_read_back(duo_account, alice):
@@ -260,6 +298,59 @@ def test_a_code_duo_made_is_shown_even_when_its_id_cannot_be_read_back(duo_accou
     assert duo_codes(duo_account) == []
     earlier.refresh_from_db()
     assert earlier.revoked_reason == SUPERSEDED
+
+
+def issue_without_reading_its_id_back(duo_account, person):
+    """A code Duo made whose id could not be read back: its remote_id is "<user id>/"."""
+    duo_account.control(fail="500", only="GET /admin/v1/users/")
+    code, plaintext = BypassCode.objects.issue(person, via="culink")
+    duo_account.control(fail="", only="")
+    assert code.remote_id.endswith("/")
+    return code, plaintext
+
+
+def test_a_code_without_its_id_among_two_in_duo_is_neither_guessed_nor_left_usable(
+    duo_account, alice
+):
+    code, plaintext = issue_without_reading_its_id_back(duo_account, alice)
+    # A Duo admin gives the person a second code: which is the portal's is not known.
+    [user] = duo_account.admin().get_users_by_name(ALICE)
+    duo_account.admin().add_user_bypass_codes(user["user_id"], count=1, preserve_existing=True)
+
+    with pytest.raises(CodeStoreUnavailable):
+        BypassCode.objects.remote_state(code)
+    assert BypassCode.objects.live_for(alice) == code  # not "no longer in Duo"
+
+    assert BypassCode.objects.revoke(alice, by=alice, reason="lost it")
+    assert duo_codes(duo_account) == []
+    assert not BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def test_a_code_without_its_id_whose_duo_user_is_gone_is_revoked(duo_account, alice):
+    code, _ = issue_without_reading_its_id_back(duo_account, alice)
+    duo_account.admin().delete_user(code.remote_id.split("/")[0])
+    try:
+        assert BypassCode.objects.revoke(alice, by=alice, reason="lost it")
+    finally:
+        duo_account.add_people()
+
+    assert BypassCode.objects.live_for(alice) is None
+    assert AuditEvent.objects.filter(action="bypass_revoke", outcome="revoked").exists()
+
+
+def test_duo_slowing_the_portal_down_is_retried_within_the_pages_time(duo_account, alice, settings):
+    # Back-off alone would allow three retries (1, 2 and 4 s): only those that fit in the
+    # page's 4 s are made, and the page then says "try again".
+    settings.DUO_TIMEOUT_SECONDS, settings.DUO_MAX_BACKOFF_SECONDS = 4, 4
+    duo_account.control(fail="429")
+    started = time.monotonic()
+
+    with pytest.raises(CodeStoreUnavailable) as failure:
+        BypassCode.objects.issue(alice, via="culink")
+
+    took = time.monotonic() - started
+    assert 1 <= took < 4 + 0.3  # It waited at least once, and never past the page's time.
+    assert "HTTP 429" in failure.value.detail
 
 
 def test_a_page_waits_for_duo_no_longer_than_duo_timeout_seconds_in_all(duo_account, alice):
@@ -289,7 +380,7 @@ def test_a_second_issue_for_one_person_waits_for_the_first(duo_account, alice, h
         connection.close()
 
     helpdesk = threading.Thread(target=helpdesk_issues)
-    with one_issue_at_a_time(alice):
+    with one_change_at_a_time(alice):
         helpdesk.start()
         time.sleep(1)
         assert helpdesk.is_alive() and not BypassCode.objects.filter(user=alice).exists()
@@ -298,6 +389,71 @@ def test_a_second_issue_for_one_person_waits_for_the_first(duo_account, alice, h
     [(code, plaintext)] = made
     assert BypassCode.objects.live_for(alice) == code
     assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
+def in_a_thread(work):
+    """Start `work` in a thread of its own, with its own database connection; its results."""
+    from django.db import connection
+
+    results = []
+
+    def run():
+        try:
+            results.append(work())
+        except Exception as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, results
+
+
+def test_disabling_a_person_during_their_issue_deletes_the_code_made(duo_account, alice, helen):
+    # An issue holds the lock until its code is written: the revoke waits, then deletes it.
+    BypassCode.objects.issue(alice, via="culink")
+    with one_change_at_a_time(alice):  # as though that issue were still writing its code
+        helpdesk, results = in_a_thread(
+            lambda: helpdesk_actions.set_active(alice, False, by=helen, reason="stolen phone")
+        )
+        time.sleep(1)
+        assert helpdesk.is_alive() and len(duo_codes(duo_account)) == 1
+    helpdesk.join(timeout=10)
+
+    assert results == [True]
+    assert duo_codes(duo_account) == [] and BypassCode.objects.live_for(alice) is None
+
+
+def test_an_issue_that_waited_while_the_person_was_disabled_makes_no_code(duo_account, alice):
+    with one_change_at_a_time(alice):  # the helpdesk disabling the person
+        person, results = in_a_thread(lambda: BypassCode.objects.issue(alice, via="culink"))
+        time.sleep(0.5)
+        User.objects.filter(pk=alice.pk).update(is_active=False)
+    person.join(timeout=10)
+
+    [refused] = results
+    assert isinstance(refused, CodeStoreRefusedPerson) and refused.why == "disabled"
+    assert duo_codes(duo_account) == [] and not BypassCode.objects.filter(user=alice).exists()
+
+
+def test_an_issue_that_cannot_have_its_turn_in_time_is_audited_and_makes_nothing(
+    duo_account, alice
+):
+    token = card_check(alice)
+    with one_change_at_a_time(alice):  # a change that never ends (a stuck app server)
+        started = time.monotonic()
+        with pytest.raises(CodeStoreUnavailable):
+            BypassCode.objects.issue_with_card_check(alice, token)
+        waited = time.monotonic() - started
+
+    assert 2 + 1 <= waited < 2 + 1 + 1  # DUO_TIMEOUT_SECONDS (2 here), and a second.
+    event = AuditEvent.objects.get(action="bypass_issue")
+    assert (event.outcome, event.detail["error"]) == (
+        "duo_unavailable",
+        "another change of this person's code did not end in time",
+    )
+    assert duo_codes(duo_account) == [] and CardCheck.objects.is_fresh(alice, token)
 
 
 def test_an_issue_goes_on_without_its_lock_when_the_cache_does_not_answer(

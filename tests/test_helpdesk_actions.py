@@ -297,18 +297,28 @@ def test_a_second_click_on_disable_does_not_enable(helpdesk, alice):
     assert not AuditEvent.objects.filter(action="person_enable").exists()
 
 
-def test_replacing_a_lost_card_also_retires_the_active_one(helpdesk, alice):
+def test_a_lost_card_is_replaced_only_while_the_person_has_no_active_card(helpdesk, alice):
     lost = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
     active = CULinkCard.objects.create(user=alice, serial="51000002")
+    replace = f"{url(alice, 'card-replace')}{lost.pk}/"
+    assert replace not in helpdesk.get(url(alice, "change")).text
 
-    helpdesk.post(f"{url(alice, 'card-replace')}{lost.pk}/", {"reason": "x", "serial": "51000003"})
+    refused = helpdesk.post(replace, {"reason": "x", "serial": "51000003"})
 
+    assert "active card is …0002: replace that one instead" in refused.text
     assert {c.serial: c.status for c in CULinkCard.objects.filter(user=alice)} == {
         "51000001": "lost",
-        "51000002": "lost",
-        "51000003": "active",
+        "51000002": "active",
     }
-    assert active.pk
+    assert not AuditEvent.objects.filter(action="card_replace").exists()
+    active.status = "lost"
+    active.save()
+    assert replace in helpdesk.get(url(alice, "change")).text
+
+    helpdesk.post(replace, {"reason": "x", "serial": "51000003"})
+
+    assert CULinkCard.objects.verify(alice, "51000003")
+    assert CULinkCard.objects.filter(user=alice, status="lost").count() == 2
 
 
 @pytest.mark.parametrize("object_id", ["%C2%B2", "x", "9" * 30])

@@ -212,6 +212,9 @@ class Control(models.Model):
     clock_offset = models.IntegerField(default=0)
     # The next code `count` makes, once (a test of a code with a leading zero).
     next_code = models.CharField(max_length=9, blank=True, default="")
+    # The JSON a malformed answer carries ("": {"stat": "OK", "response": [null]}), e.g.
+    # {"stat": "OK", "response": null} for a list Duo pages through.
+    body = models.TextField(blank=True, default="")
 
     def __str__(self):
         return self.fail or "normal"

@@ -12,7 +12,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.http.request import split_domain_port
 from django.views.decorators.csrf import csrf_exempt
 
@@ -55,6 +55,8 @@ def misbehave(request):
         response["Retry-After"] = str(int(control.seconds))
         return response
     elif control.fail == Control.Failure.MALFORMED:
+        if control.body:
+            return HttpResponse(control.body, content_type="application/json")
         return ok([None])
     return None
 
@@ -140,8 +142,13 @@ def users(request, params):
     return paged(params, DuoUser.objects.all())
 
 
-@duo_api("admin", "GET")
+@duo_api("admin", "GET", "DELETE")
 def user(request, params, user_id):
+    if request.method == "DELETE":
+        # "If the user is already deleted, does nothing" (duo_client's delete_user); the
+        # user's bypass codes go with it.
+        DuoUser.objects.filter(user_id=user_id).delete()
+        return ok("")
     return ok(duo_user(user_id).as_duo())
 
 
@@ -223,9 +230,10 @@ def auth(request, params):
 def control(request):
     """GET: how the stand-in behaves. POST JSON {"fail": "", "slow", "500", "429" or
     "malformed", "only": "GET /admin/v1/users/", "seconds": N, "clock_offset": N,
-    "next_code": "012345678"}: change it (fields left out keep their value).
-    `only` limits the failure to calls whose "METHOD /path?query" starts with it;
-    `next_code` is the next code `count` makes, once.
+    "next_code": "012345678", "body": "{...}"}: change it (fields left out keep their
+    value). `only` limits the failure to calls whose "METHOD /path?query" starts with it;
+    `next_code` is the next code `count` makes, once; `body` is the JSON of a malformed
+    answer ("": a response of [null]).
 
     Unsigned on purpose: it is for tests on the loopback interface, and the
     stand-in never runs in production.
@@ -239,6 +247,7 @@ def control(request):
             state.seconds = float(changes.get("seconds", state.seconds))
             state.clock_offset = int(changes.get("clock_offset", state.clock_offset))
             state.next_code = str(changes.get("next_code", state.next_code))
+            state.body = str(changes.get("body", state.body))
             if state.next_code and not re.fullmatch(r"[0-9]{9}", state.next_code):
                 raise ValueError("next_code")
         except (ValueError, TypeError, AttributeError):
@@ -253,5 +262,6 @@ def control(request):
             "seconds": state.seconds,
             "clock_offset": state.clock_offset,
             "next_code": state.next_code,
+            "body": state.body,
         }
     )
