@@ -164,7 +164,7 @@ def read_row(line, fields, index, people):
 
 
 def check_within_file(rows):
-    problems, by_serial, active_of = [], {}, {}
+    problems, by_serial = [], {}
     for row in rows:
         first = by_serial.setdefault(row.serial, row)
         if first is not row:
@@ -172,21 +172,20 @@ def check_within_file(rows):
                 f"line {row.line}: serial …{row.serial[-4:]} already appears on line {first.line}"
                 + (f" for {first.user.username}." if first.user != row.user else ".")
             )
-        if row.status == CULinkCard.Status.ACTIVE:
-            other = active_of.setdefault(row.user.pk, row)
-            if other is not row:
-                problems.append(
-                    f"line {row.line}: {row.user.username} already has an active card "
-                    f"on line {other.line}."
-                )
     return problems
 
 
 def check_against_register(rows):
-    """Problems between the file and the cards already registered."""
+    """Problems between the file and the cards already registered.
+
+    A person ends with at most one active card: the file's, or the register's.
+    A row for a card that stays lost or revoked here (stays_out_of_use) makes
+    none active, so an export that still lists a replaced card is no problem.
+    """
     problems = []
     in_file = {row.serial: row for row in rows}
     existing = {card.serial: card for card in CULinkCard.objects.filter(serial__in=in_file)}
+    active_of = {}
     for row in rows:
         card = existing.get(row.serial)
         if card is not None and card.user_id != row.user.pk:
@@ -197,8 +196,14 @@ def check_against_register(rows):
             continue
         if card is not None and stays_out_of_use(card, row.status):
             continue  # It stays lost or revoked (CULinkCardManager.register).
+        other = active_of.setdefault(row.user.pk, row)
+        if other is not row:
+            problems.append(
+                f"line {row.line}: {row.user.username} already has an active card "
+                f"on line {other.line}."
+            )
         for active in CULinkCard.objects.filter(user=row.user, status=CULinkCard.Status.ACTIVE):
-            # A card the file also lists is handled by check_within_file.
+            # A card the file also lists is made lost or revoked by it, or is this row's.
             if active.serial not in in_file:
                 problems.append(
                     f"line {row.line}: {row.user.username} already has active card "
