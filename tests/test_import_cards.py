@@ -304,16 +304,16 @@ def test_the_nightly_import_goes_on_after_the_helpdesk_replaced_a_card(alice, bo
     }
 
 
-def test_an_export_listing_a_replaced_card_and_its_successor_as_active_goes_in(
-    alice, import_csv
-):
+def test_an_export_listing_a_replaced_card_and_its_successor_as_active_goes_in(alice, import_csv):
     # The card centre knows of the new card but not yet that the old one was lost: only the
     # new one can end up active, so the file is no "two active cards" problem.
     old = CULinkCard.objects.create(user=alice, serial="51002345")
     helpdesk.replace_card(old, "51009999", by=None, reason="new card from the card centre")
 
     import_csv(
-        HEADER + "alice@example.edu,51002345,active,\nalice@example.edu,51009999,active,2031-06-30\n"
+        HEADER
+        + "alice@example.edu,51002345,active,\n"
+        + "alice@example.edu,51009999,active,2031-06-30\n"
     )
 
     assert "1 updated" in import_csv.out and "1 kept lost or revoked" in import_csv.out
