@@ -29,6 +29,8 @@ from duoapi.usernames import username_for
 
 # Duo's user statuses that can hold no bypass code (Admin API "Retrieve Users").
 REFUSED_STATUSES = {"disabled": "disabled", "locked out": "locked_out"}
+# The most bypass codes Duo keeps for one user.
+CODES_A_USER = 100
 # Duo answers 404 with this code for a user or bypass code it does not have.
 NOT_FOUND = 40401
 BAD_PARAMETERS = 40002
@@ -248,8 +250,17 @@ class DuoStore:
         return _id(user.get("user_id"), call)
 
     def _user_codes(self, deadline, admin, user_id):
-        call = "get_user_bypass_codes"
-        return _codes(list(_call(deadline, admin, call, admin.get_user_bypass_codes, user_id)))
+        # One page of 100 is all of a user's codes (Duo keeps at most 100 a user), in one
+        # call: without a limit, duo_client follows `next_offset` for as long as Duo sends it.
+        codes = _call(
+            deadline,
+            admin,
+            "get_user_bypass_codes",
+            admin.get_user_bypass_codes,
+            user_id,
+            limit=CODES_A_USER,
+        )
+        return _codes(codes)
 
     def make(self, person, *, uses, lifetime):
         """One code for `person`, clearing every earlier one (made here or by Duo's admins)."""

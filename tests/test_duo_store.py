@@ -253,7 +253,6 @@ def test_an_answer_of_the_wrong_shape_is_duo_not_answering(duo_account, alice, o
     [
         "",  # [null]: a code that is not an object
         answer(None),  # duo_client pages through null
-        json.dumps({"stat": "OK", "response": [], "metadata": [1]}),
         answer([{"bypass_code_id": "DB1/2", "expiration": None, "reuse_count": 1}]),
         answer([{"bypass_code_id": "DB1", "expiration": "soon", "reuse_count": 1}]),
         answer([{"bypass_code_id": "DB1", "expiration": None, "reuse_count": -1}]),
@@ -268,6 +267,19 @@ def test_my_account_survives_duo_listing_codes_of_the_wrong_shape(duo_account, a
 
     assert failure.value.detail == "get_user_bypass_codes: malformed answer"
     assert BypassCode.objects.live_for(alice) == code
+
+
+def test_a_code_is_read_in_one_call_however_many_pages_duo_promises(duo_account, alice):
+    # duo_client pages on `next_offset` for as long as Duo sends one: never-ending here.
+    code, _ = BypassCode.objects.issue(alice, via="culink")
+    listed = {"bypass_code_id": code.remote_id.split("/")[1], "expiration": None, "reuse_count": 7}
+    endless = {"stat": "OK", "response": [listed], "metadata": {"next_offset": 1}}
+    duo_account.control(fail="malformed", only="GET /admin/v1/users/", body=json.dumps(endless))
+
+    reading, results = in_a_thread(lambda: BypassCode.objects.remote_state(code))
+    reading.join(timeout=5)
+
+    assert not reading.is_alive() and results[0].reuse_count == 7
 
 
 def test_a_code_made_while_duo_listed_nonsense_is_still_shown(duo_account, alice):
