@@ -282,6 +282,9 @@ class AuthorizationRequestManager(models.Manager):
         found = self.filter(
             code_hash=code_digest(code),
             integration=integration,
+            integration__enabled=True,
+            # Disabled by the helpdesk since answering: no id_token for them.
+            person__is_active=True,
             redirect_uri=redirect_uri,
             outcome=AuthorizationRequest.Outcome.ALLOW,
             answered_at__gt=timezone.now() - CODE_LIFETIME,

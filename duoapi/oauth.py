@@ -23,6 +23,10 @@ CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # forgiven, the same leeway duo_universal gives the portal's id_token.
 LEEWAY = 60
 ID_TOKEN_LIFETIME = 300
+# duo_universal's JWTs expire 300 s after they are made: one that claims to live
+# longer (a year, say) is a URL or an assertion someone could keep and replay.
+JWT_MAX_LIFETIME = 300
+JTI_MAX_LENGTH = 255
 STATE_LENGTH = (16, 1024)
 REDIRECT_URI_LENGTH = (1, 256)
 NONCE_MAX_LENGTH = 1024
@@ -82,6 +86,8 @@ def decode(token, keys, *, required):
             raise invalid_client("The JWT has expired.") from error
         except jwt.PyJWTError as error:
             raise invalid_client(f"The JWT is not valid: {error}") from error
+        if claims["exp"] > time.time() + JWT_MAX_LIFETIME + LEEWAY:
+            raise invalid_client(f"The JWT must expire within {JWT_MAX_LIFETIME} seconds.")
         return claims, key
     raise invalid_client("The JWT signature is not valid.")
 
@@ -115,9 +121,12 @@ def client_assertion(token, client_id, keys, audience):
     """Verify a client_assertion (health_check, token). Returns (claims, the key it used).
 
     iss and sub must both be the client id; `audience(aud)` says whether aud
-    names the endpoint it was sent to. duo_universal sends no iat.
+    names the endpoint it was sent to. duo_universal sends no iat, and a jti
+    of 36 letters and digits, which the caller keeps so it is used once.
     """
-    claims, key = decode(token, keys, required=("exp", "iss", "sub", "aud"))
+    claims, key = decode(token, keys, required=("exp", "iss", "sub", "aud", "jti"))
+    if not isinstance(claims["jti"], str) or not 1 <= len(claims["jti"]) <= JTI_MAX_LENGTH:
+        raise invalid_client(f"The `jti` claim must be 1 to {JTI_MAX_LENGTH} characters.")
     if claims["iss"] != client_id or claims["sub"] != client_id:
         raise invalid_client(
             "Invalid Client assertion: the `iss` and `sub` claims must be the client_id."

@@ -7,11 +7,14 @@ portal's own "Enter a Passcode" uses, so uses, tries left and locks are the
 same everywhere.
 """
 
+import hashlib
+import logging
 import time
 from dataclasses import asdict
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -30,7 +33,9 @@ from duoapi.views import MAX_BODY, body_length, calling_as
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent
 from duoportal.prompt import busy_prompt, passcode_prompt
-from duoportal.throttles import per_integration, too_many
+from duoportal.throttles import per_address, per_integration, too_many
+
+logger = logging.getLogger(__name__)
 
 # The prompts this browser was sent to: only it may answer them.
 SESSION_KEY = "duo_prompts"
@@ -108,7 +113,22 @@ def _client(request, integration, fields, endpoint):
     )
     if not integration.enabled:
         raise oauth.invalid_client("The integration is disabled.")
+    if not _first_use(integration, claims):
+        raise oauth.invalid_client("The client assertion was used before: make a new one.")
     return claims, key
+
+
+def _first_use(integration, claims):
+    """Whether this is the first use of the assertion's jti, kept in the cache until it
+    expires: a copied assertion is no key to the token endpoint. A cache that does not
+    answer lets it through, as the throttles do."""
+    jti = hashlib.sha256(claims["jti"].encode()).hexdigest()
+    lifetime = max(1, int(claims["exp"] - time.time()) + oauth.LEEWAY)
+    try:
+        return cache.add(f"duo-jti:{integration.pk}:{jti}", 1, timeout=lifetime)
+    except Exception:  # The cache client's own errors, whatever they are.
+        logger.warning("A client assertion of %s went unchecked for reuse", integration.name)
+        return True
 
 
 @csrf_exempt
@@ -164,7 +184,7 @@ def token(request):
         integration = Integration.objects.by_ikey(fields["client_id"])
         answer, assertion, key = _grant(request, integration, fields)
     except oauth.OAuthError as error:
-        if integration is not None:
+        if integration is not None and _audited_refusal(request):
             _audit_token(request, integration, None, error.error, reason=error.description)
         return _oauth_error(error)
     _audit_token(request, integration, answer, "ok")
@@ -221,6 +241,16 @@ def _audit_token(request, integration, answer, outcome, **detail):
             outcome=outcome,
             **detail,
         )
+
+
+def _audited_refusal(request):
+    """Whether to audit a refusal: anyone who knows a client_id (it is in every authorize
+    URL) can make one, so only THROTTLE_PER_ADDRESS of them an address; the rest are
+    logged."""
+    if seconds := per_address(request, "duo_refusal"):
+        logger.warning("A refused Universal Prompt call is not audited: too many (%ss)", seconds)
+        return False
+    return True
 
 
 def _error_page(request, message, status=400):
@@ -282,9 +312,13 @@ def authorize(request):
         try:
             claims, person = _verified(request, integration)
         except Refused as refused:
-            _audit_authorize(
-                refused.person, refused.outcome, reason=refused.reason, username=refused.username
-            )
+            if _audited_refusal(request):
+                _audit_authorize(
+                    refused.person,
+                    refused.outcome,
+                    reason=refused.reason,
+                    username=refused.username,
+                )
             return _error_page(request, refused.message, status=refused.status)
         answer = AuthorizationRequest.objects.open(integration, person, **asdict(claims))
         _audit_authorize(person, "prompt", username=claims.username)
@@ -303,14 +337,14 @@ def _audit_authorize(person, outcome, **detail):
 def prompt(request, key):
     if key not in request.session.get(SESSION_KEY, []):
         return _gone(request)
-    if request.method == "GET":
-        answer = AuthorizationRequest.objects.for_prompt(key)
-        if answer is None or answer.answered_at:
-            return _way_back(request, answer)
-        return _show(request, answer, passcode_prompt(request, answer.person))
     answer = AuthorizationRequest.objects.for_prompt(key)
     if answer is None or answer.answered_at:
         return _way_back(request, answer)
+    if not answer.integration.enabled:
+        # Turned off while the person was at the prompt: refused at once, no use counted.
+        return _error_page(request, REFUSALS["application"])
+    if request.method == "GET":
+        return _show(request, answer, passcode_prompt(request, answer.person))
     with calling_as(request, answer.integration, None):
         if "cancel" in request.POST:
             return _answer(request, answer, Outcome.CANCEL)
@@ -324,7 +358,12 @@ def prompt(request, key):
             passcode = passcode_prompt(
                 request,
                 answer.person,
-                lambda: per_integration(request, "universal_prompt", answer.integration),
+                # The address first: one person replaying their prompt cannot use up
+                # the integration's budget for everyone else.
+                lambda: (
+                    per_address(request, "universal_prompt")
+                    or per_integration(request, "universal_prompt", answer.integration)
+                ),
             )
             if passcode.throttled:
                 message = REFUSALS["throttled"]

@@ -77,10 +77,12 @@ def duo_api(*methods, signed=True):
 
 
 def body_length(request):
+    """The body's declared length. One that is not a number is refused as too large:
+    Django would raise reading the body (gunicorn refuses it first; runserver does not)."""
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return 0
+        return MAX_BODY + 1
 
 
 def authenticate(request):

@@ -1,5 +1,6 @@
 """GET /oauth/v1/authorize: the application's signed request, verified before anything is shown."""
 
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -65,6 +66,27 @@ def test_it_shows_an_error_page_for_a_tampered_request(client, webapp, alice):
     assert "evil.example" not in response.text
     event = AuditEvent.objects.get(action=AuditEvent.Action.DUO_AUTHORIZE)
     assert event.outcome == "invalid_client" and event.detail["application"] == "VPN"
+
+
+def test_it_refuses_a_request_that_would_live_longer_than_duo_universals(client, webapp, alice):
+    # duo_universal's requests expire in 5 minutes: a year is a URL anyone could keep.
+    url = webapp.create_auth_url("alice@example.edu", STATE)
+    claims = jwt.decode(query_of(url)["request"], options={"verify_signature": False})
+    claims["exp"] = time.time() + 365 * 24 * 3600
+    signed = jwt.encode(claims, webapp._client_secret, algorithm="HS512")
+
+    assert_refused(browser_get(client, with_query(url, request=signed)), "not valid or has expired")
+
+
+def test_it_audits_refusals_only_up_to_the_addresss_rate(client, webapp, alice, settings):
+    # Anyone who knows a client_id can be refused: the audit trail is not theirs to fill.
+    settings.THROTTLE_PER_ADDRESS = "3/m"
+    url = with_query(webapp.create_auth_url("alice@example.edu", STATE), request="x")
+
+    for _ in range(5):
+        assert_refused(browser_get(client, url), "not valid or has expired")
+
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.DUO_AUTHORIZE).count() == 3
 
 
 def test_it_refuses_a_request_signed_with_another_secret(client, vpn, alice):

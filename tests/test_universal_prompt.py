@@ -10,9 +10,9 @@ from django.test import Client
 from django.utils import timezone
 
 from bypass.models import BypassCode
-from duoapi.models import AuthorizationRequest
+from duoapi.models import AuthorizationRequest, Integration
 from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
-from tests.universal import browser_get, browser_post, returned, universal_client
+from tests.universal import HOST, browser_get, browser_post, returned, universal_client
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +188,28 @@ def test_it_speaks_traditional_chinese(client, prompt):
 
     assert "輸入通行碼" in page and ">登入</button>" in page and ">取消</button>" in page
     assert 'lang="zh-Hant"' in page
+
+
+def test_a_prompt_of_an_application_turned_off_meanwhile_counts_no_use(
+    client, prompt, code, alice, webapp
+):
+    Integration.objects.update(enabled=False)
+
+    shown = client.get(prompt, secure=True, HTTP_HOST=HOST)
+    answered = browser_post(client, prompt, {"passcode": code})
+
+    for response in (shown, answered):
+        assert "not known to the portal, or is turned off" in response.text
+    assert BypassCode.objects.get(user=alice).uses == 0
+
+
+def test_one_address_cannot_use_up_the_applications_tries(client, prompt, code, settings):
+    # Someone replaying their own prompt: their address waits, not everyone at the VPN.
+    settings.THROTTLE_PER_ADDRESS, settings.THROTTLE_PER_INTEGRATION = "2/m", "1000/m"
+    for _ in range(2):
+        assert browser_post(client, prompt, {"passcode": "000000000"}).status_code == 200
+
+    assert browser_post(client, prompt, {"passcode": code}).status_code == 429
 
 
 def test_it_refuses_other_methods(client, prompt):

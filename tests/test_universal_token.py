@@ -1,5 +1,6 @@
 """POST /oauth/v1/token: the one-time code for a signed id_token, as duo_universal asks."""
 
+import time
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from duo_universal import DuoException
 from bypass.models import BypassCode
 from duoapi import oauth
 from duoapi.models import Integration
-from duoportal.models import AuditEvent, AuthenticatorDevice
+from duoportal.models import AuditEvent, AuthenticatorDevice, User
 from tests.universal import (
     HOST,
     browser_get,
@@ -226,6 +227,56 @@ def test_it_refuses_a_field_given_twice_differently(client, webapp, duo_code):
     path = f"{URL}?code=another-code-entirely"
     response = client.post(path, form(webapp, duo_code), secure=True, HTTP_HOST=HOST)
     assert response.json()["error"] == "invalid_request"
+
+
+def test_a_client_assertion_works_once(client, webapp, code):
+    first = form(webapp, sign_in(client, webapp, code))
+    assert client.post(URL, first, secure=True, HTTP_HOST=HOST).status_code == 200
+    again = form(webapp, sign_in(client, webapp, code), client_assertion=first["client_assertion"])
+
+    response = client.post(URL, again, secure=True, HTTP_HOST=HOST)
+
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+    assert "used before" in response.json()["error_description"]
+
+
+@pytest.mark.parametrize(
+    "change", [{"jti": None}, {"jti": 7}, {"jti": "j" * 256}, {"exp": time.time() + 86400}]
+)
+def test_it_refuses_an_assertion_without_a_jti_or_living_long(client, webapp, duo_code, change):
+    claims = {**webapp._create_jwt_args(f"https://{HOST}{URL}"), **change}
+    claims = {name: value for name, value in claims.items() if value is not None}
+    assertion = jwt.encode(claims, webapp._client_secret, algorithm="HS512")
+
+    response = client.post(
+        URL, form(webapp, duo_code, client_assertion=assertion), secure=True, HTTP_HOST=HOST
+    )
+
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+
+
+def test_no_token_for_a_person_disabled_since_answering(client, webapp, duo_code, alice):
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+
+    with served_by(client), pytest.raises(DuoException) as refused:
+        webapp.exchange_authorization_code_for_2fa_result(duo_code, ALICE)
+
+    assert duo_error(refused)["error"] == "invalid_grant"
+
+
+def test_a_length_that_is_no_number_is_refused(client, webapp, duo_code):
+    # gunicorn refuses such a header itself; Django would raise reading the body.
+    response = client.generic(
+        "POST",
+        URL,
+        urlencode(form(webapp, duo_code)),
+        "application/x-www-form-urlencoded",
+        secure=True,
+        HTTP_HOST=HOST,
+        CONTENT_LENGTH="abc",
+    )
+
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
 
 
 def test_it_refuses_a_get(client):
