@@ -235,7 +235,10 @@ class DuoStore:
 
     def _duo_user(self, deadline, admin, person):
         call = "get_users_by_name"
-        users = _call(deadline, admin, call, admin.get_users_by_name, username_for(person))
+        username = username_for(person)
+        if username is None:
+            raise CodeStoreRefusedPerson("unknown", "no Duo username outside DUO_USERNAME_DOMAIN")
+        users = _call(deadline, admin, call, admin.get_users_by_name, username)
         if not isinstance(users, list) or not all(isinstance(user, dict) for user in users):
             raise _malformed(call)
         if not users:
@@ -343,6 +346,9 @@ class DuoStore:
 
     def check(self, person, passcode):
         """Whether Duo accepts `passcode` for `person`: any Duo passcode, a bypass code included."""
+        username = username_for(person)
+        if username is None:
+            raise CodeStoreRefusedPerson("unknown", "no Duo username outside DUO_USERNAME_DOMAIN")
         auth = self._auth()
         try:
             answer = _call(
@@ -351,7 +357,7 @@ class DuoStore:
                 "auth",
                 auth.auth,
                 "passcode",
-                username=username_for(person),
+                username=username,
                 passcode=passcode,
             )
         except CodeStoreUnavailable as failure:

@@ -187,7 +187,8 @@ class AuthTransaction(models.Model):
     integration = models.ForeignKey(Integration, models.CASCADE, related_name="+")
     result = models.CharField(max_length=16)
     status = models.CharField(max_length=32)
-    status_msg = models.CharField(max_length=200)
+    # Text: it may hold PORTAL_URL, which has no length limit of its own.
+    status_msg = models.TextField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     objects = AuthTransactionManager()

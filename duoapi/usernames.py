@@ -14,9 +14,17 @@ MAX_LENGTH = 150
 
 
 def username_for(person):
-    """The name the portal gives Duo for `person` (DUO_USERNAME_FORMAT)."""
+    """The name the portal gives Duo for `person` (DUO_USERNAME_FORMAT), or None.
+
+    With {local}, only people of DUO_USERNAME_DOMAIN have one: alice@students.example.edu
+    and alice@example.edu would both be Duo's "alice", and one would get codes for the
+    other's Duo account.
+    """
     upn = person.username
-    return settings.DUO_USERNAME_FORMAT.format(upn=upn, local=upn.partition("@")[0])
+    local, _, domain = upn.partition("@")
+    if settings.DUO_USERNAME_FORMAT == "{local}" and domain != settings.DUO_USERNAME_DOMAIN:
+        return None
+    return settings.DUO_USERNAME_FORMAT.format(upn=upn, local=local)
 
 
 def person_for(username=None, user_id=None):
@@ -31,6 +39,10 @@ def person_for(username=None, user_id=None):
         if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 18):
             return None
         return one_or_none(people.filter(pk=int(user_id)))
+    # A user principal name is ASCII: anything else (a Kelvin sign for K, a no-break
+    # space) would be folded onto someone by lower() and strip(), so it is nobody.
+    if not username.isascii():
+        return None
     name = username.strip().lower()
     if "@" not in name and settings.DUO_USERNAME_DOMAIN:
         name = f"{name}@{settings.DUO_USERNAME_DOMAIN}"

@@ -128,9 +128,14 @@ def _ipaddr(params):
     if value is None:
         return None
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError as error:
         raise signing.bad_parameters("ipaddr") from error
+    if getattr(address, "scope_id", None):
+        # "fe80::1%eth0" names an interface of the application's own machine, not a
+        # person's address; PostgreSQL's inet would refuse it.
+        raise signing.bad_parameters("ipaddr")
+    return str(address)
 
 
 @duo_api("GET", signed=False)

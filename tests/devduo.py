@@ -34,9 +34,11 @@ class DevDuo(DevSite):
         self.add_people()
         return self
 
-    def add_people(self):
-        """Give the test people Duo users (again, after a test deleted one)."""
-        self.django("devduo_setup", "-", input=json.dumps(list(PEOPLE.values())))
+    def add_people(self, people=None):
+        """Give the test people Duo users (again, after a test deleted one), or `people`
+        ([{"username": ...}])."""
+        people = list(PEOPLE.values()) if people is None else people
+        self.django("devduo_setup", "-", input=json.dumps(people))
 
     # The certificate to trust when it serves HTTPS (over_https); None over HTTP.
     certificate = None

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bypass.models import BypassCode
 from duoapi.models import Integration
-from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
+from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock, User
 from tests.conftest import asking_from
 from tests.duo import auth_client, refusal
 
@@ -102,6 +102,15 @@ def test_it_answers_asynchronously_with_a_final_status(duo, alice, code):
     assert status["waiting"] is False
     assert status["success"] is True
     assert BypassCode.objects.get(user=alice).uses == 1
+
+
+def test_it_answers_asynchronously_however_long_the_portals_address(duo, code, settings):
+    settings.PORTAL_URL = "https://" + "portal." * 30 + "example.edu/"
+    User.objects.create_user("nocode@example.edu")
+
+    txid = duo.auth("passcode", username="nocode@example.edu", passcode=code, async_txn=True)
+
+    assert settings.PORTAL_URL in duo.auth_status(txid["txid"])["status_msg"]
 
 
 def test_it_answers_a_wrong_passcode_asynchronously(duo, code):

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from bypass.models import BypassCode
-from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
+from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock, User
 from tests.duo import refusal
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -101,6 +101,20 @@ def test_it_maps_a_local_name_to_a_person(duo, alice, settings):
     assert duo.preauth(username="Alice@Example.edu")["result"] == "auth"
 
 
+@pytest.mark.parametrize(
+    "username", ["\u212aate@example.edu", "kate@example.edu\u00a0", "\u3000kate@example.edu"]
+)
+def test_a_name_that_only_folds_onto_a_person_is_nobody(duo, settings, username):
+    # A Kelvin sign lower-cases to "k", and strip() takes any Unicode space: an application
+    # telling these apart from kate@example.edu must not share her passcodes and lock.
+    settings.DUO_UNKNOWN_USERS = "deny"
+    kate = User.objects.create_user("kate@example.edu")
+    BypassCode.objects.issue(kate, via="culink")
+
+    assert duo.preauth(username=username)["result"] == "deny"
+    assert duo.preauth(username=" Kate@Example.edu ")["result"] == "auth"
+
+
 def test_a_local_name_is_nobody_without_a_domain(duo, alice):
     BypassCode.objects.issue(alice, via="culink")
 
@@ -116,6 +130,10 @@ def test_a_local_name_is_nobody_without_a_domain(duo, alice):
         {"username": "a" * 151},
         {"username": "alice\x00@example.edu"},
         {"username": "alice@example.edu", "ipaddr": "not an address"},
+        # An interface of the application's machine, 40 characters and more (PostgreSQL's
+        # inet refused it: a 500, and the guess neither counted nor recorded).
+        {"username": "alice@example.edu", "ipaddr": "1111:2222:3333:4444:5555:6666:7777:8%eth0"},
+        {"username": "alice@example.edu", "ipaddr": "fe80::1%1"},
     ],
 )
 def test_it_refuses_bad_parameters_with_duos_error(duo, params):

@@ -205,6 +205,25 @@ def test_a_person_duo_does_not_know_gets_no_code(duo_account, db):
     assert AuditEvent.objects.get(action="bypass_issue").outcome == "duo_user_unknown"
 
 
+def test_with_local_names_only_people_of_the_duo_domain_have_a_duo_user(
+    duo_account, alice, settings
+):
+    # alice@students.example.edu is not Duo's "alice", who is alice@example.edu.
+    settings.DUO_USERNAME_FORMAT, settings.DUO_USERNAME_DOMAIN = "{local}", "example.edu"
+    duo_account.add_people([{"username": "alice"}])
+    student = User.objects.create_user("alice@students.example.edu")
+
+    with pytest.raises(CodeStoreRefusedPerson) as refused:
+        BypassCode.objects.issue(student, via="culink")
+    assert refused.value.why == "unknown" and duo_codes(duo_account, "alice") == []
+
+    _, plaintext = BypassCode.objects.issue(alice, via="culink")
+    assert len(duo_codes(duo_account, "alice")) == 1
+    with pytest.raises(CodeStoreRefusedPerson):
+        BypassCode.objects.check_passcode(student, plaintext)
+    assert BypassCode.objects.check_passcode(alice, plaintext)[0]
+
+
 @pytest.mark.parametrize(
     ("status", "why"), [("locked out", "locked_out"), ("disabled", "disabled")]
 )
