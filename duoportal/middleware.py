@@ -37,9 +37,12 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 def _address(text):
     try:
-        return ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+    # "fe80::1%eth0": an interface of some machine, not a person's address, and PostgreSQL's
+    # inet refuses it.
+    return None if getattr(address, "scope_id", None) else address
 
 
 def client_ip(request):

@@ -37,6 +37,7 @@ def test_without_trusted_proxies_the_header_is_ignored():
         ("6.6.6.6", 2, "192.0.2.1"),
         ("not an address", 1, None),
         ("2001:db8::7", 1, "2001:db8::7"),
+        ("1111:2222:3333:4444:5555:6666:7777:8888%eth0", 1, None),
     ],
 )
 def test_a_count_of_proxies_reads_that_far_from_the_right(forwarded, count, expected):
