@@ -187,7 +187,8 @@ def set_active(person, active, *, by, reason):
 def void_rescue_codes(person, *, by, reason):
     """Void the person's unused rescue codes. Returns how many."""
     with transaction.atomic():
-        voided = RescueCode.objects.filter(user=person).unused().update(voided_at=timezone.now())
+        get_user_model().objects.lock(person)
+        voided = RescueCode.objects.void(person, timezone.now())
         if voided:
             AuditEvent.objects.record(
                 AuditEvent.Action.RESCUE_VOID,

@@ -61,7 +61,7 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
         ]
         with transaction.atomic():
             get_user_model().objects.lock(user)
-            voided = self.filter(user=user).unused().update(voided_at=now)
+            voided = self.void(user, now)
             self.bulk_create(rows)
             AuditEvent.objects.record(
                 AuditEvent.Action.RESCUE_GENERATE,
@@ -72,6 +72,18 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
             )
         notify(user, "rescue_generated", count=len(codes))
         return [formatted(c) for c in codes]
+
+    def void(self, user, now):
+        """Void all of `user`'s codes, within a transaction holding the person's lock.
+        Returns how many were unused.
+
+        A code spent by a SUBMIT whose bypass code is still being made is voided
+        too, so that give_back cannot bring it back if the bypass code fails.
+        """
+        codes = self.filter(user=user, voided_at__isnull=True)
+        unused = codes.filter(used_at__isnull=True).count()
+        codes.update(voided_at=now)
+        return unused
 
     def redeem(self, user, text, *, on_use=None):
         """Use up one of `user`'s rescue codes if `text` is one of them and unused.
@@ -119,16 +131,16 @@ class RescueCodeManager(models.Manager.from_queryset(RescueCodeQuerySet)):
         if used:
             return CheckResult(Reason.ACCEPTED, uses_left=self.unused_count(user))
         code.refresh_from_db(fields=["used_at", "voided_at"])
-        if code.voided_at is not None:
-            return CheckResult(Reason.REVOKED)
-        return CheckResult(Reason.USED_UP)
+        if code.used_at is not None:
+            return CheckResult(Reason.USED_UP)
+        return CheckResult(Reason.REVOKED)
 
     def give_back(self, code):
         """Make a spent code usable again: what it was spent for could not be made.
 
-        Not if a new set voided it meanwhile: then it stays void.
+        Not if it was voided meanwhile (a new set, the helpdesk): then it stays void.
         """
-        self.filter(pk=code.pk).update(used_at=None)
+        self.filter(pk=code.pk, voided_at__isnull=True).update(used_at=None)
 
     def unused_count(self, user):
         return self.filter(user=user).unused().count()

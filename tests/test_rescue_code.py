@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from duoportal import helpdesk
 from duoportal.results import Reason
 from rescue.models import RescueCode
 from tests.threads import race, thread_count
@@ -52,6 +53,33 @@ def test_it_voids_the_old_set_when_a_new_one_is_made(alice):
     # A used code stays "used", not "voided".
     assert RescueCode.objects.redeem(alice, old[0]).reason == Reason.USED_UP
     assert RescueCode.objects.redeem(alice, new[0])
+
+
+@pytest.mark.parametrize("void", ["a new set", "the helpdesk"])
+def test_a_code_voided_while_its_bypass_code_was_being_made_stays_void(alice, helen, void):
+    # A thief's SUBMIT spends the code; the person (or the helpdesk) voids the set meanwhile;
+    # Duo then fails, and the code is given back: it must not work again.
+    [stolen, *_] = RescueCode.objects.generate(alice)
+    spent = []
+    assert RescueCode.objects.redeem(alice, stolen, on_use=spent.append)
+    if void == "a new set":
+        RescueCode.objects.generate(alice)
+    else:
+        assert helpdesk.void_rescue_codes(alice, by=helen, reason="stolen wallet") == 4
+
+    RescueCode.objects.give_back(spent[0])
+
+    assert RescueCode.objects.redeem(alice, stolen).reason == Reason.USED_UP
+
+
+def test_a_code_given_back_with_no_void_meanwhile_works_again(alice):
+    [code, *_] = RescueCode.objects.generate(alice)
+    spent = []
+    RescueCode.objects.redeem(alice, code, on_use=spent.append)
+
+    RescueCode.objects.give_back(spent[0])
+
+    assert RescueCode.objects.redeem(alice, code).accepted
 
 
 def test_it_refuses_a_wrong_code_with_tries_left(alice):
