@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
@@ -168,11 +169,15 @@ def set_active(person, active, *, by, reason):
     CodeStoreError is raised: revoke the code again later. Returns whether
     the person's state changed.
     """
+    # Disabling also ends every session of the person: a new (unusable) password changes
+    # the hash each session keeps of it, so Django signs them out at their next request,
+    # and enabling them again brings no old session back.
+    ending_sessions = {} if active else {"password": make_password(None)}
     with transaction.atomic():
         changed = (
             get_user_model()
             .objects.filter(pk=person.pk, is_active=not active)
-            .update(is_active=active)
+            .update(is_active=active, **ending_sessions)
         )
         if changed:
             action = AuditEvent.Action.PERSON_ENABLE if active else AuditEvent.Action.PERSON_DISABLE

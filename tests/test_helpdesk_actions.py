@@ -2,11 +2,13 @@
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from bypass.models import BypassCode
 from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
 from rescue.models import RescueCode
+from tests.conftest import pass_prompt
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +147,20 @@ def test_a_disabled_person_gets_no_code(helpdesk, alice):
 def test_a_person_who_does_not_exist(helpdesk):
     assert helpdesk.get("/admin/duoportal/user/999999/unlock/").status_code == 404
     assert RescueCode.objects.count() == 0
+
+
+def test_disabling_a_person_ends_their_sessions_for_good(helpdesk, alice):
+    # A stolen phone's browser, signed in and past the prompt: enabling the person again
+    # must not bring that session back.
+    theirs = pass_prompt(Client(), alice)
+    assert theirs.get("/my-account/").status_code == 200
+
+    helpdesk.post(url(alice, "set-active"), {"reason": "INC-19 phone stolen", "enable": "False"})
+    helpdesk.post(url(alice, "set-active"), {"reason": "INC-19 new phone", "enable": "True"})
+
+    assert theirs.get("/my-account/").status_code == 302
+    assert "_auth_user_id" not in theirs.session
+    assert not User.objects.get(pk=alice.pk).has_usable_password()
 
 
 def test_disable_revokes_the_code_and_enable_undoes_it(
