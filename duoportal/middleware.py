@@ -42,7 +42,11 @@ def _address(text):
         return None
     # "fe80::1%eth0": an interface of some machine, not a person's address, and PostgreSQL's
     # inet refuses it.
-    return None if getattr(address, "scope_id", None) else address
+    if getattr(address, "scope_id", None):
+        return None
+    # An IPv4 client of a server listening on [::] arrives as ::ffff:a.b.c.d: it is
+    # a.b.c.d to the trail and the throttles (else every IPv4 client shares ::/64).
+    return getattr(address, "ipv4_mapped", None) or address
 
 
 def client_ip(request):

@@ -24,6 +24,11 @@ def test_without_trusted_proxies_the_header_is_ignored():
     assert address("203.0.113.5") == "192.0.2.1"
 
 
+def test_an_ipv4_client_of_an_ipv6_socket_is_its_ipv4_address():
+    assert address(remote="::ffff:192.0.2.9") == "192.0.2.9"
+    assert address("::ffff:203.0.113.5", count=1) == "203.0.113.5"
+
+
 @pytest.mark.parametrize(
     ("forwarded", "count", "expected"),
     [

@@ -69,6 +69,20 @@ def test_a_screen_refuses_a_flood_from_one_address(settings, alice_everywhere, k
     assert browser.get(url).status_code == 200
 
 
+def test_ipv4_clients_of_a_dual_stack_server_are_counted_apart(settings, alice):
+    # gunicorn bound to [::] sees ::ffff:a.b.c.d: all in ::/64, were they counted as IPv6.
+    settings.THROTTLE_PER_ADDRESS = "1/m"
+    flooder = Client(REMOTE_ADDR="::ffff:203.0.113.5")
+    flooder.force_login(alice)
+    flooder.post("/verify/passcode/", {"passcode": "1"})
+    assert flooder.post("/verify/passcode/", {"passcode": "1"}).status_code == 429
+
+    elsewhere = Client(REMOTE_ADDR="::ffff:198.51.100.9")
+    elsewhere.force_login(alice)
+
+    assert elsewhere.post("/verify/passcode/", {"passcode": "1"}).status_code == 200
+
+
 def test_it_speaks_the_persons_language(settings, alice):
     settings.THROTTLE_PER_ADDRESS = "1/m"
     browser = Client(REMOTE_ADDR="203.0.113.5", HTTP_ACCEPT_LANGUAGE="zh-hant")
