@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connections, models, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -492,7 +492,9 @@ class CardCheckManager(models.Manager):
         if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
             return self.none()
         fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
-        return self.filter(user=user, token=token, used_at__isnull=True, created_at__gt=fresh_since)
+        fresh = self.filter(user=user, token=token, used_at__isnull=True)
+        retired = CULinkCard.objects.retired(user, OuterRef("created_at"))
+        return fresh.filter(created_at__gt=fresh_since).exclude(Exists(retired))
 
     def use(self, user, token):
         """Use the check up: one conditional UPDATE, so only one request ever can."""

@@ -74,12 +74,18 @@ def mark_card_checked(request):
 
 
 def card_checked(request):
-    """A CU Link card was checked in this session lately (set by the card screens)."""
+    """A CU Link card was checked in this session lately (set by the card screens), and
+    none of the person's cards was marked lost or revoked since."""
+    # Imported here: the admin site imports this module before the apps are ready.
+    from duoportal.models import CULinkCard
+
     try:
         checked = datetime.fromisoformat(request.session.get(CARD_CHECK_KEY, ""))
     except (TypeError, ValueError):
         return False
-    return timezone.now() - checked <= settings.SECOND_FACTOR_IDLE_TIMEOUT
+    if timezone.now() - checked > settings.SECOND_FACTOR_IDLE_TIMEOUT:
+        return False
+    return not CULinkCard.objects.retired(request.user, checked).exists()
 
 
 def second_factor_required(view):

@@ -7,7 +7,8 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from duoportal.models import AuthenticatorDevice
+from duoportal import helpdesk
+from duoportal.models import AuthenticatorDevice, CULinkCard
 from duoportal.secondfactor import CARD_CHECK_KEY
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,16 @@ def test_it_allows_a_first_app_after_a_card_check(client, alice):
     client.force_login(alice)
     card_checked(client)
     assert client.post(ADD, {"name": "Phone"})["Location"].endswith("/confirm/")
+
+
+def test_a_card_check_ends_when_a_card_is_reported_lost(client, alice, helen):
+    card = CULinkCard.objects.create(user=alice, serial="51002345")
+    client.force_login(alice)
+    card_checked(client, minutes_ago=1)
+    helpdesk.mark_card_lost(card, by=helen, reason="stolen")
+
+    assert client.post(ADD, {"name": "Phone"})["Location"].startswith("/verify/")
+    assert not AuthenticatorDevice.objects.exists()
 
 
 def test_it_wants_the_second_factor_for_another_app_after_a_card_check(client, alice):

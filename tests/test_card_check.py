@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bypass.models import BypassCode, CardCheck
+from duoportal import helpdesk
 from duoportal.models import CULinkCard
 from tests.threads import race, thread_count
 
@@ -36,6 +37,23 @@ def test_it_expires_after_five_minutes(alice, card):
     _, check = CardCheck.objects.verify(alice, "51002345")
     with time_machine.travel(timezone.now() + timedelta(minutes=5)):
         assert BypassCode.objects.issue_with_card_check(alice, check.token) is None
+
+
+@pytest.mark.parametrize("how", ["marked lost", "replaced"])
+def test_a_check_passed_before_the_card_was_reported_gives_no_code(alice, card, helen, how):
+    # A thief checks the stolen card; the owner reports it before GET BYPASS CODE is pressed.
+    _, check = CardCheck.objects.verify(alice, "51002345")
+    with time_machine.travel(timezone.now() + timedelta(seconds=30)):
+        if how == "marked lost":
+            helpdesk.mark_card_lost(card, by=helen, reason="stolen")
+        else:
+            helpdesk.replace_card(card, "51009999", by=helen, reason="stolen")
+
+        assert BypassCode.objects.issue_with_card_check(alice, check.token) is None
+        # The owner's own check of the new card afterwards still works.
+        if how == "replaced":
+            _, theirs = CardCheck.objects.verify(alice, "51009999")
+            assert BypassCode.objects.issue_with_card_check(alice, theirs.token)
 
 
 @pytest.mark.parametrize("token", ["", None, "x" * 100, "\x00"])
