@@ -41,6 +41,8 @@ def card_start(request):
     return render(request, "bypass/card_start.html")
 
 
+# The serial typed stays in the form after a refusal: never stored by a browser or proxy.
+@never_cache
 @login_required
 def card(request):
     form = CardCheckForm(request.POST or None)
@@ -65,6 +67,8 @@ def _fresh_token(request):
     return None
 
 
+# It carries the card check's token: never stored by a browser or proxy.
+@never_cache
 @login_required
 def card_verified(request):
     token = _fresh_token(request)

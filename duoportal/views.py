@@ -47,6 +47,9 @@ def verify(request):
     return render(request, "duoportal/verify.html", _next_context(request))
 
 
+# The passcode typed stays in the form after a refusal (a busy or unanswered check may
+# have been a right one): never stored by a browser or proxy.
+@never_cache
 @login_required
 def verify_passcode(request):
     prompt = passcode_prompt(request, request.user, lambda: per_address(request, "passcode"))

@@ -67,6 +67,14 @@ def test_it_says_a_wrong_serial_and_tries_left(client, alice_card):
     response = post(client, "51002346")
     assert "does not match your CU Link card. 9 tries left." in response.text
     assert not CardCheck.objects.exists()
+    # The serial typed is kept in the form: the page is never stored.
+    assert 'value="51002346"' in response.text and "no-store" in response["Cache-Control"]
+
+
+def test_the_verified_page_with_the_checks_token_is_never_stored(client, alice_card):
+    verified = client.get(post(client)["Location"])
+
+    assert "GET BYPASS CODE" in verified.text and "no-store" in verified["Cache-Control"]
 
 
 def test_it_says_there_is_no_card_on_record_and_tries_left(client, alice):

@@ -33,6 +33,14 @@ def test_it_asks_for_a_passcode_with_the_guides_labels(signed_in):
     assert "Log In" in response.text
 
 
+def test_a_refused_passcode_stays_in_a_page_that_is_never_stored(signed_in, alice):
+    BypassCode.objects.issue(alice, via="culink")
+
+    response = signed_in.post(URL, {"passcode": "123456789"})
+
+    assert 'value="123456789"' in response.text and "no-store" in response["Cache-Control"]
+
+
 def test_it_offers_a_choice_of_methods(signed_in):
     response = signed_in.get("/verify/?next=/my-account/")
     assert "Enter a Passcode" in response.text
