@@ -389,6 +389,14 @@ for name, kept in (
         refuse(name, "must be 0 or more days.")
 # A passed card check is good for one code within this time (GET BYPASS CODE).
 CARD_CHECK_LIFETIME = timedelta(minutes=env.float("CARD_CHECK_LIFETIME_MINUTES", default=5))
+# People read these as "within 12 hours" and "within 5 minutes": whole numbers, or a
+# 1.5-hour code would be shown as good for 2 hours.
+for name, lifetime, unit in (
+    ("BYPASS_CODE_LIFETIME_HOURS", BYPASS_CODE_LIFETIME, timedelta(hours=1)),
+    ("CARD_CHECK_LIFETIME_MINUTES", CARD_CHECK_LIFETIME, timedelta(minutes=1)),
+):
+    if lifetime < unit or lifetime % unit:
+        refuse(name, "must be a whole number, 1 or more.")
 # Brute force: 10 consecutive failures lock that kind of proof for 30 minutes,
 # as Duo does by default.
 PROOF_MAX_FAILURES = env.int("PROOF_MAX_FAILURES", default=10)

@@ -175,6 +175,22 @@ def test_it_refuses_to_start_in_production_with(name, value):
     assert f"ImproperlyConfigured: {name}:" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BYPASS_CODE_LIFETIME_HOURS", "1.5"),
+        ("BYPASS_CODE_LIFETIME_HOURS", "0"),
+        ("CARD_CHECK_LIFETIME_MINUTES", "0.4"),
+        ("CARD_CHECK_LIFETIME_MINUTES", "-5"),
+    ],
+)
+def test_it_refuses_a_lifetime_people_would_read_rounded(name, value):
+    # The screens say "20 times within 12 hours" and "within 5 minutes".
+    result = run("check", **{name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}: must be a whole number" in result.stderr
+
+
 def test_it_makes_superusers_without_a_usable_password(tmp_path):
     database = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     run("migrate", "--noinput", DATABASE_URL=database)
