@@ -17,7 +17,7 @@ from bypass.stores import CodeStoreError, duo_account_mode
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorNameForm
 from duoportal.models import ProofLock
-from duoportal.throttles import per_address, too_many
+from duoportal.throttles import per_address_unless_locked, too_many
 
 # The session remembers which card check GET BYPASS CODE may use up.
 CHECK_TOKEN_KEY = "card_check_token"  # noqa: S105 (a session key, not a secret)
@@ -47,7 +47,7 @@ def card_start(request):
 def card(request):
     form = CardCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if seconds := per_address(request, "card"):
+        if seconds := per_address_unless_locked(request, "card", request.user, ProofLock.Kind.CARD):
             return too_many(request, seconds)
         result, check = CardCheck.objects.verify(request.user, form.cleaned_data["serial"])
         if result:

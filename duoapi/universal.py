@@ -31,9 +31,14 @@ from duoapi.models import AuthorizationRequest, Integration, api_hostname
 from duoapi.usernames import person_for
 from duoapi.views import MAX_BODY, body_length, calling_as
 from duoportal.middleware import CONTROL_CHARACTERS
-from duoportal.models import AuditEvent
+from duoportal.models import AuditEvent, ProofLock
 from duoportal.prompt import busy_prompt, passcode_prompt
-from duoportal.throttles import per_address, per_integration, too_many
+from duoportal.throttles import (
+    per_address,
+    per_address_unless_locked,
+    per_integration,
+    too_many,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -361,7 +366,9 @@ def prompt(request, key):
                 # The address first: one person replaying their prompt cannot use up
                 # the integration's budget for everyone else.
                 lambda: (
-                    per_address(request, "universal_prompt")
+                    per_address_unless_locked(
+                        request, "universal_prompt", answer.person, ProofLock.Kind.PASSCODE
+                    )
                     or per_integration(request, "universal_prompt", answer.integration)
                 ),
             )

@@ -61,6 +61,17 @@ def per_address(request, group):
     return seconds_to_wait(request, group, ip or "unknown", settings.THROTTLE_PER_ADDRESS)
 
 
+def per_address_unless_locked(request, group, person, kind):
+    """per_address, before a check of `person`'s proof `kind`; nothing is counted while that
+    proof is locked. A check refused by the lock hashes nothing, and one locked person
+    behind a campus NAT must not use up the tries of everyone else there."""
+    from duoportal.models import ProofLock  # This module is imported before the models.
+
+    if ProofLock.objects.locked_until(person, kind):
+        return 0
+    return per_address(request, group)
+
+
 def per_integration(request, group, integration):
     """Seconds an integration must wait before its next check, or 0 (called right before it)."""
     return seconds_to_wait(request, group, integration.ikey, settings.THROTTLE_PER_INTEGRATION)

@@ -16,10 +16,10 @@ from bypass.models import BypassCode
 from bypass.stores import CodeStoreError, duo_account_mode, standalone_only
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm
-from duoportal.models import AuditEvent, AuthenticatorDevice
+from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
 from duoportal.prompt import passcode_prompt
 from duoportal.secondfactor import second_factor_required
-from duoportal.throttles import per_address, too_many
+from duoportal.throttles import per_address_unless_locked, too_many
 from rescue.models import RescueCode
 
 
@@ -52,7 +52,13 @@ def verify(request):
 @never_cache
 @login_required
 def verify_passcode(request):
-    prompt = passcode_prompt(request, request.user, lambda: per_address(request, "passcode"))
+    prompt = passcode_prompt(
+        request,
+        request.user,
+        lambda: per_address_unless_locked(
+            request, "passcode", request.user, ProofLock.Kind.PASSCODE
+        ),
+    )
     if prompt.throttled:
         return too_many(request, prompt.throttled)
     if prompt.accepted:

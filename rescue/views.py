@@ -8,7 +8,7 @@ from bypass.views import code_screen
 from duoportal import refusals
 from duoportal.models import ProofLock
 from duoportal.secondfactor import second_factor_required
-from duoportal.throttles import per_address, too_many
+from duoportal.throttles import per_address_unless_locked, too_many
 from rescue.forms import RescueCodeForm
 from rescue.models import RescueCode
 
@@ -23,7 +23,8 @@ def start(request):
 def submit(request):
     form = RescueCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if seconds := per_address(request, "rescue"):
+        kind = ProofLock.Kind.RESCUE
+        if seconds := per_address_unless_locked(request, "rescue", request.user, kind):
             return too_many(request, seconds)
         try:
             result, issued = BypassCode.objects.issue_with_rescue_code(

@@ -3,11 +3,13 @@ on the Duo API and the Universal Prompt."""
 
 import logging
 import time
+from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from bypass.models import BypassCode
 from duoportal.models import CULinkCard, ProofLock
@@ -81,6 +83,28 @@ def test_ipv4_clients_of_a_dual_stack_server_are_counted_apart(settings, alice):
     elsewhere.force_login(alice)
 
     assert elsewhere.post("/verify/passcode/", {"passcode": "1"}).status_code == 200
+
+
+@pytest.mark.parametrize("kind", SCREENS)
+def test_a_locked_person_uses_up_none_of_the_addresss_tries(
+    settings, alice_everywhere, bob, kind, monkeypatch
+):
+    # Behind one campus NAT: Alice keeps posting at her locked proof; Bob can still check his.
+    monkeypatch.setattr("django_recaptcha.fields.client.submit", _human)
+    settings.THROTTLE_PER_ADDRESS = "2/m"
+    url, data = SCREENS[kind]
+    ProofLock.objects.create(
+        user=alice_everywhere,
+        kind=kind,
+        failures=10,
+        locked_until=timezone.now() + timedelta(minutes=30),
+    )
+    alices, bobs = Client(REMOTE_ADDR="203.0.113.5"), Client(REMOTE_ADDR="203.0.113.5")
+    alices.force_login(alice_everywhere)
+    bobs.force_login(bob)
+
+    assert {alices.post(url, data).status_code for _ in range(4)} == {200}
+    assert bobs.post(url, data).status_code == 200
 
 
 def test_it_speaks_the_persons_language(settings, alice):
