@@ -1,11 +1,25 @@
-"""System checks that stop a production deployment configured unsafely."""
+"""System checks that stop a production deployment configured unsafely.
+
+manage.py runs them; gunicorn does not, so duoportal/wsgi.py runs these too
+(refuse_to_serve) before a production app server answers anyone.
+"""
 
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+# A tenant is its id (a GUID) or one of its domain names.
+TENANT = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
+)
+# Microsoft's endpoints for many tenants, and the tenant of personal Microsoft accounts.
+NOT_A_TENANT = {"common", "organizations", "consumers", "9188040d-6c67-4c5b-b112-36a304b66dad"}
 
 
 def _is_loopback(url):
@@ -33,11 +47,13 @@ def production_sign_in(app_configs, **kwargs):
                     id="duoportal.E001",
                 )
             )
-    if settings.MICROSOFT_TENANT_ID.lower() in ("common", "organizations", "consumers"):
+    tenant = settings.MICROSOFT_TENANT_ID.lower()
+    if tenant in NOT_A_TENANT or not TENANT.fullmatch(tenant):
         errors.append(
             Error(
-                "MICROSOFT_TENANT_ID must be your tenant's id, not a multi-tenant endpoint: "
-                "anyone with any Microsoft account could sign in.",
+                "MICROSOFT_TENANT_ID must be your tenant's id or domain, not a multi-tenant "
+                "endpoint or personal accounts: anyone with such a Microsoft account could "
+                "sign in.",
                 id="duoportal.E002",
             )
         )
@@ -62,3 +78,11 @@ def production_sign_in(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+def refuse_to_serve():
+    """Raise ImproperlyConfigured if production_sign_in finds anything: for the app server,
+    which runs no system checks of its own."""
+    errors = production_sign_in(None)
+    if errors:
+        raise ImproperlyConfigured("\n".join(f"{error.id}: {error.msg}" for error in errors))

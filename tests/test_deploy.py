@@ -87,3 +87,31 @@ def test_one_thread_a_worker_makes_plain_sync_workers(monkeypatch, threads, work
     config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
 
     assert (config["threads"], config["worker_class"]) == (int(threads), worker_class)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("MICROSOFT_LOGIN_URL", "http://127.0.0.1:8001", "duoportal.E001"),
+        ("MICROSOFT_TENANT_ID", "common", "duoportal.E002"),
+        ("MICROSOFT_TENANT_ID", "9188040d-6c67-4c5b-b112-36a304b66dad", "duoportal.E002"),
+        ("MICROSOFT_TENANT_ID", "x?a=common", "duoportal.E002"),
+    ],
+)
+def test_a_production_app_server_set_up_unsafely_does_not_start(name, value, error):
+    # gunicorn runs no system checks: the development identity provider, or every Microsoft
+    # account in the world, must not get a working portal after a restart.
+    env = {
+        **os.environ,
+        **PRODUCTION,
+        name: value,
+        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+        "GUNICORN_WORKERS": "1",
+    }
+    started = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "duoportal.wsgi"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert started.returncode != 0
+    assert error in started.stderr
