@@ -1,5 +1,6 @@
 """How a Microsoft 365 sign-in becomes a person of the portal."""
 
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialAccount
@@ -8,7 +9,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
+from duoportal.middleware import client_ip
 from duoportal.models import AuditEvent
+
+
+class PortalAccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        """The client's address as the rest of the portal reads it (for allauth's rate limits).
+
+        allauth's own reading raises ImproperlyConfigured, a 500, for an X-Forwarded-For
+        with fewer entries than TRUSTED_PROXY_COUNT: anyone can send one.
+        """
+        return client_ip(request) or "unknown"
 
 
 def _refuse(request, reason, status=403):

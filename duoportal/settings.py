@@ -228,6 +228,8 @@ SOCIALACCOUNT_PROVIDERS = {
 }
 SOCIALACCOUNT_ONLY = True
 SOCIALACCOUNT_ADAPTER = "duoportal.adapters.MicrosoftAccountAdapter"
+# allauth's rate limits read the client's address as the portal does (middleware.client_ip).
+ACCOUNT_ADAPTER = "duoportal.adapters.PortalAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 # Never link accounts by e-mail address (CVE-2023-36871): people are keyed on
 # the Entra object id, and the adapter attaches a first sign-in by username.
@@ -336,8 +338,6 @@ if TRUSTED_PROXY_COUNT < 0:
     refuse("TRUSTED_PROXY_COUNT", "must be 0 or more.")
 if TRUSTED_PROXY_COUNT or TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # allauth reads the client's address itself (its rate limits): the same way.
-    ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -3,7 +3,7 @@
 import ipaddress
 
 import pytest
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 
 from duoportal.middleware import client_ip
 from duoportal.models import AuditEvent
@@ -92,3 +92,27 @@ def test_it_refuses_proxies_that_are_not_networks():
     result = run("check", TRUSTED_PROXIES="10.0.0.0/8,proxy.example.edu")
     assert result.returncode != 0
     assert "TRUSTED_PROXIES" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/accounts/login/"),
+        ("post", "/accounts/login/"),
+        ("post", "/accounts/microsoft/login/"),
+    ],
+)
+def test_a_request_that_came_past_the_proxies_signs_in_without_a_server_error(
+    settings, method, path
+):
+    # allauth's own reading of X-Forwarded-For raised ImproperlyConfigured for fewer
+    # entries than TRUSTED_PROXY_COUNT: anyone can send such a request.
+    settings.TRUSTED_PROXY_COUNT = 2
+    # allauth's own setting, as a deployment might still set it: the portal's reading wins.
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    browser = Client(raise_request_exception=False)
+
+    response = getattr(browser, method)(path, HTTP_X_FORWARDED_FOR="198.51.100.7")
+
+    assert response.status_code < 500
