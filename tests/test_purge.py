@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def everything_once(alice):
     """One of each thing purge looks at, made now."""
+    SessionStore().create()  # a sign-in started (the state of its OAuth round trip)
     CULinkCard.objects.create(user=alice, serial="51002345")
     code, plaintext = BypassCode.objects.issue(alice, via="culink")
     BypassCode.objects.redeem(alice, plaintext)
@@ -33,7 +36,7 @@ def everything_once(alice):
 
 def counts():
     models = [BypassCode, BypassCodeUse, CardCheck, AuthenticatorDevice, AuthTransaction]
-    models += [AuthorizationRequest, AuditEvent]
+    models += [AuthorizationRequest, AuditEvent, Session]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -73,8 +76,10 @@ def test_it_removes_what_is_past_its_use_and_says_so(alice, settings):
         "AuthTransaction": 0,
         "AuthorizationRequest": 0,
         "AuditEvent": young_events,
+        "Session": 0,
     }
     assert "        1 bypass codes" in report and "audit events" in report
+    assert "        1 sessions" in report
 
 
 def test_an_audit_retention_of_zero_keeps_every_event(alice, settings):

@@ -3,13 +3,16 @@
 Each model whose manager has a `stale()` says itself what is past its use:
 expired bypass codes (BYPASS_CODE_RETENTION_DAYS after expiry), card checks and
 Universal Prompt requests past their life, authenticator apps never confirmed,
-audit events past AUDIT_RETENTION_DAYS. Run it nightly (docs/deploy.md).
+audit events past AUDIT_RETENTION_DAYS. Then expired sessions: anyone can start a
+sign-in, and each start keeps a session row. Run it nightly (docs/deploy.md).
 """
 
 import logging
 
 from django.apps import apps
+from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,12 @@ class Command(BaseCommand):
             stale = getattr(model._default_manager, "stale", None)
             if stale is None:
                 continue
-            removed = purge(stale(), batch)
-            name = model._meta.verbose_name_plural
-            logger.info("purge removed %s %s", removed, name)
-            self.stdout.write(f"{removed:>9} {name}")
+            self._report(purge(stale(), batch), model)
+        # Django's own clearsessions, in batches like the rest.
+        expired = Session.objects.filter(expire_date__lt=timezone.now())
+        self._report(purge(expired, batch), Session)
+
+    def _report(self, removed, model):
+        name = model._meta.verbose_name_plural
+        logger.info("purge removed %s %s", removed, name)
+        self.stdout.write(f"{removed:>9} {name}")
