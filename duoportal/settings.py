@@ -47,7 +47,14 @@ if PRODUCTION and DEBUG:
 # Shown as a banner on every page, so nobody mistakes a demo for the real portal.
 DEVELOPMENT_MODE = not PRODUCTION
 
-SECRET_KEY = required("str", "SECRET_KEY", "development-only-secret-key-never-use-in-production")
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production"
+SECRET_KEY = required("str", "SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+if PRODUCTION and (
+    SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
+    # It signs sessions' second factor, the card import's confirm step and the Universal
+    # Prompt's codes: this repository's key, or one short enough to guess, signs for anyone.
+    refuse("SECRET_KEY", "must be 50 or more random characters of your own in production.")
 # Earlier keys while rotating SECRET_KEY: what they signed (sessions, the card
 # import's confirm) stays valid until it expires.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])

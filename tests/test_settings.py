@@ -167,7 +167,15 @@ def test_it_refuses_unsafe_sign_in_settings_in_production(name, value, error):
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DEBUG", "true"), ("ALLOWED_HOSTS", "*"), ("ALLOWED_HOSTS", "duo.example.edu,*")]
-    + [("TOTP_ENCRYPTION_KEYS", value) for value in ("", ",", " ")],
+    + [("TOTP_ENCRYPTION_KEYS", value) for value in ("", ",", " ")]
+    + [
+        ("SECRET_KEY", value)
+        for value in (
+            "development-only-secret-key-never-use-in-production",
+            "change-me-to-50-random-characters",  # deploy/duoportal.env.example's
+            "x" * 60,
+        )
+    ],
 )
 def test_it_refuses_to_start_in_production_with(name, value):
     result = run("check", **{**PRODUCTION, name: value})
