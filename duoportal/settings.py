@@ -47,7 +47,7 @@ if PRODUCTION and DEBUG:
 # Shown as a banner on every page, so nobody mistakes a demo for the real portal.
 DEVELOPMENT_MODE = not PRODUCTION
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = required("str", "SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if PRODUCTION and (
     SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
