@@ -408,6 +408,21 @@ for name, lifetime, unit in (
 # as Duo does by default.
 PROOF_MAX_FAILURES = env.int("PROOF_MAX_FAILURES", default=10)
 PROOF_LOCKOUT = timedelta(minutes=env.float("PROOF_LOCKOUT_MINUTES", default=30))
+# Numbers that make the rules: 0 or a negative would switch a protection off. (The
+# benchmarks set PROOF_MAX_FAILURES huge on purpose: their load is no guessing.)
+for name, value, least, most in (
+    ("BYPASS_CODE_MAX_USES", BYPASS_CODE_MAX_USES, 1, None),
+    ("HELPDESK_CODE_MAX_USES", HELPDESK_CODE_MAX_USES, 1, None),
+    ("RESCUE_CODE_COUNT", RESCUE_CODE_COUNT, 1, 100),
+    ("PROOF_MAX_FAILURES", PROOF_MAX_FAILURES, 1, None),
+    ("PROOF_LOCKOUT_MINUTES", PROOF_LOCKOUT / timedelta(minutes=1), 1, None),
+    ("HELPDESK_CODE_LIFETIME_MINUTES", HELPDESK_CODE_LIFETIME / timedelta(minutes=1), 1, None),
+):
+    if value < least or (most is not None and value > most):
+        refuse(name, f"must be {least} or more" + (f", and {most} or less." if most else "."))
+# OWASP's least argon2id cost (19 MiB twice, or its equivalents down to 7 MiB five times).
+if PRODUCTION and ARGON2_MEMORY_COST * ARGON2_TIME_COST < 7168 * 5:
+    refuse("ARGON2_MEMORY_COST", "and ARGON2_TIME_COST are below OWASP's least argon2id cost.")
 # Checks of one kind of proof of one person run side by side, at most
 # PROOF_MAX_FAILURES at a time (failures counted included). One that finds
 # every place taken waits this long for one to free up, then is told "busy,

@@ -186,6 +186,30 @@ def test_it_refuses_to_start_in_production_with(name, value):
 @pytest.mark.parametrize(
     ("name", "value"),
     [
+        ("PROOF_LOCKOUT_MINUTES", "0"),
+        ("PROOF_MAX_FAILURES", "0"),
+        ("BYPASS_CODE_MAX_USES", "-5"),
+        ("HELPDESK_CODE_MAX_USES", "0"),
+        ("HELPDESK_CODE_LIFETIME_MINUTES", "0"),
+        ("RESCUE_CODE_COUNT", "0"),
+        ("RESCUE_CODE_COUNT", "1000"),
+    ],
+)
+def test_it_refuses_a_number_that_switches_a_protection_off(name, value):
+    result = run("check", **{name: value})
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}: must be 1 or more" in result.stderr
+
+
+def test_it_refuses_argon2_below_owasps_least_cost_in_production():
+    result = run("check", **{**PRODUCTION, "ARGON2_MEMORY_COST": "8", "ARGON2_TIME_COST": "1"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: ARGON2_MEMORY_COST:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
         ("BYPASS_CODE_LIFETIME_HOURS", "1.5"),
         ("BYPASS_CODE_LIFETIME_HOURS", "0"),
         ("CARD_CHECK_LIFETIME_MINUTES", "0.4"),
