@@ -125,15 +125,11 @@ def _client(request, integration, fields, endpoint):
 
 def _first_use(integration, claims):
     """Whether this is the first use of the assertion's jti, kept in the cache until it
-    expires: a copied assertion is no key to the token endpoint. A cache that does not
-    answer lets it through, as the throttles do."""
+    expires: a copied assertion is no key to the token endpoint."""
     jti = hashlib.sha256(claims["jti"].encode()).hexdigest()
     lifetime = max(1, int(claims["exp"] - time.time()) + oauth.LEEWAY)
-    try:
-        return cache.add(f"duo-jti:{integration.pk}:{jti}", 1, timeout=lifetime)
-    except Exception:  # The cache client's own errors, whatever they are.
-        logger.warning("A client assertion of %s went unchecked for reuse", integration.name)
-        return True
+    added = _cached(lambda: cache.add(f"duo-jti:{integration.pk}:{jti}", 1, timeout=lifetime))
+    return added is not False
 
 
 @csrf_exempt
@@ -325,11 +321,42 @@ def authorize(request):
                     username=refused.username,
                 )
             return _error_page(request, refused.message, status=refused.status)
+        opening = _opening(request, integration)
+        earlier = _cached(lambda: cache.get(opening))
+        if earlier is not None:
+            # The same signed request again: a reload here goes back to its prompt; from
+            # another browser (a URL copied from history) it opens nothing.
+            if earlier in request.session.get(SESSION_KEY, []):
+                return redirect("duoapi:prompt", earlier)
+            if _audited_refusal(request):
+                _audit_authorize(person, "replayed", username=claims.username)
+            return _gone(request)
         answer = AuthorizationRequest.objects.open(integration, person, **asdict(claims))
+        _cached(lambda: cache.set(opening, answer.key, timeout=OPENING_KEPT))
         _audit_authorize(person, "prompt", username=claims.username)
     prompts = request.session.get(SESSION_KEY, [])
     request.session[SESSION_KEY] = [*prompts, answer.key][-SESSION_PROMPTS:]
     return redirect("duoapi:prompt", answer.key)
+
+
+# How long a signed authorize request is remembered: as long as it can be valid.
+OPENING_KEPT = oauth.JWT_MAX_LIFETIME + 2 * oauth.LEEWAY
+
+
+def _opening(request, integration):
+    """The cache key of this signed authorize request: it opens one prompt, once."""
+    signed = hashlib.sha256(request.GET.get("request", "").encode()).hexdigest()
+    return f"duo-authorize:{integration.pk}:{signed}"
+
+
+def _cached(call):
+    """`call()` on the cache; a cache that does not answer is logged and skipped (None),
+    as the throttles do."""
+    try:
+        return call()
+    except Exception:  # The cache client's own errors, whatever they are.
+        logger.warning("A Universal Prompt call went unchecked for reuse: no cache answers")
+        return None
 
 
 def _audit_authorize(person, outcome, **detail):

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from duoapi.models import AuthorizationRequest
@@ -76,6 +77,28 @@ def test_it_refuses_a_request_that_would_live_longer_than_duo_universals(client,
     signed = jwt.encode(claims, webapp._client_secret, algorithm="HS512")
 
     assert_refused(browser_get(client, with_query(url, request=signed)), "not valid or has expired")
+
+
+def test_a_reload_of_the_authorize_url_goes_back_to_its_prompt(client, webapp, alice):
+    url = webapp.create_auth_url("alice@example.edu", STATE)
+    prompt = browser_get(client, url)["Location"]
+
+    assert browser_get(client, url)["Location"] == prompt
+    assert AuthorizationRequest.objects.count() == 1
+
+
+def test_the_authorize_url_opens_nothing_in_another_browser(client, webapp, alice):
+    # Copied from the history of a shared computer: ten wrong guesses would lock Alice out.
+    url = webapp.create_auth_url("alice@example.edu", STATE)
+    browser_get(client, url)
+
+    elsewhere = browser_get(Client(), url)
+
+    assert elsewhere.status_code == 404 and "Location" not in elsewhere
+    assert "expired or is already finished" in elsewhere.text
+    assert AuthorizationRequest.objects.count() == 1
+    replayed = AuditEvent.objects.get(action=AuditEvent.Action.DUO_AUTHORIZE, outcome="replayed")
+    assert replayed.subject == alice
 
 
 def test_it_audits_refusals_only_up_to_the_addresss_rate(client, webapp, alice, settings):
