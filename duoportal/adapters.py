@@ -23,11 +23,13 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return client_ip(request) or "unknown"
 
 
-def _refuse(request, reason, status=403):
+def _refuse(request, reason, status=403, *, holder=None):
     # Whoever is signed in on this browser already, if anyone (a "connect").
     person = request.user if request.user.is_authenticated else None
+    # "taken": on the trail of the person who holds the username, where the helpdesk
+    # looks: Entra may have given their name to someone else.
     AuditEvent.objects.record(
-        AuditEvent.Action.SIGN_IN, subject=person, actor=person, outcome=reason
+        AuditEvent.Action.SIGN_IN, subject=holder or person, actor=person, outcome=reason
     )
     raise ImmediateHttpResponse(
         render(request, "account/sign_in_refused.html", {"reason": reason}, status=status)
@@ -93,8 +95,9 @@ class MicrosoftAccountAdapter(DefaultSocialAccountAdapter):
                 _refuse(request, "inactive")
             # The object id is the key; the UPN may have been renamed in Entra,
             # but never to the username of another person of the portal.
-            if User.objects.filter(username=username).exclude(pk=person.pk).exists():
-                _refuse(request, "taken")
+            holder = User.objects.filter(username=username).exclude(pk=person.pk).first()
+            if holder is not None:
+                _refuse(request, "taken", holder=holder)
             update_profile(person, data, username)
             return
 
@@ -106,7 +109,7 @@ class MicrosoftAccountAdapter(DefaultSocialAccountAdapter):
         if SocialAccount.objects.filter(
             user=person, provider=sociallogin.account.provider
         ).exists():
-            _refuse(request, "taken")
+            _refuse(request, "taken", holder=person)
         if not person.is_active:
             _refuse(request, "inactive")
         update_profile(person, data, username)

@@ -55,6 +55,8 @@ def test_it_never_merges_a_person_who_has_another_microsoft_account(portal, brow
     assert SocialAccount.objects.filter(user=alice).count() == 1
     assert User.objects.count() == 1
     assert "_auth_user_id" not in browser.get(portal + "/").text
+    # On Alice's trail, where the helpdesk looks: Entra may have given her name to another.
+    assert AuditEvent.objects.get(action="sign_in", outcome="taken").subject == alice
 
 
 def test_it_refuses_a_disabled_person(portal, browser):
@@ -214,6 +216,7 @@ def test_it_never_renames_a_person_to_another_persons_username(portal, browser):
     bob.refresh_from_db()
     assert (robert.username, bob.display_name) == ("robert@example.edu", "The Other Bob")
     assert not AuditEvent.objects.filter(action="profile_update").exists()
+    assert AuditEvent.objects.get(action="sign_in", outcome="taken").subject == bob
 
 
 def test_the_sign_in_form_carries_where_to_go_next(client, db):
