@@ -443,13 +443,17 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         In Duo account mode the code is deleted in Duo first; if Duo does not
         answer, CodeStoreError is raised and nothing changes.
         """
+        store = code_store()
         with ExitStack() as held:
-            store = code_store()
             if store.remote:
                 with reported(AuditEvent.Action.BYPASS_REVOKE, user, actor=by):
                     # After an issue in flight, so its code is the one deleted.
                     held.enter_context(one_change_at_a_time(user))
-            return self._revoke(user, store, by=by, reason=reason)
+            revoked = self._revoke(user, store, by=by, reason=reason)
+        # After the turn is given back: a slow mail server holds up no one's issue.
+        if revoked and by != user:
+            notify(user, "bypass_revoked", by=by)
+        return revoked
 
     def _revoke(self, user, store, *, by, reason):
         live = self.live_for(user)
@@ -470,8 +474,6 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
                     outcome="revoked",
                     reason=reason,
                 )
-                if by != user:
-                    notify(user, "bypass_revoked", by=by)
         return bool(revoked)
 
 

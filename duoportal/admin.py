@@ -35,7 +35,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, StreamingHttpResponse
@@ -511,13 +511,19 @@ class UserAdmin(PortalModelAdmin, BaseUserAdmin):
             # live code, the person is told, and the trail says so.
             wanted, obj.is_active = obj.is_active, form.initial["is_active"]
             super().save_model(request, obj, form, change)
-            try:
-                helpdesk.set_active(obj, wanted, by=request.user, reason="on the person's page")
-            except CodeStoreError as error:
-                messages.error(request, helpdesk_views.disabled_but_code_left(error))
+            # After admin's transaction: it holds the person's row, which an issue in flight
+            # waits for while holding the turn the revoke waits for (one_change_at_a_time).
+            transaction.on_commit(partial(self._set_active, request, obj, wanted))
         else:
             super().save_model(request, obj, form, change)
         audit_admin_change(request, obj, form, change)
+
+    @staticmethod
+    def _set_active(request, person, wanted):
+        try:
+            helpdesk.set_active(person, wanted, by=request.user, reason="on the person's page")
+        except CodeStoreError as error:
+            messages.error(request, helpdesk_views.disabled_but_code_left(error))
 
     def delete_model(self, request, obj):
         audit_person_deleted(request, obj)

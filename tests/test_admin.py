@@ -144,17 +144,21 @@ def test_it_records_helpdesk_card_changes_without_the_serial(helpdesk, helen, al
     assert "51002345" not in str(list(LogEntry.objects.values_list("object_repr", flat=True)))
 
 
-def test_it_records_helpdesk_changes_to_a_person(helpdesk, helen, alice):
-    helpdesk.post(
-        f"/admin/duoportal/user/{alice.pk}/change/",
-        {
-            "username": alice.username,
-            "display_name": "Alice C",
-            "is_active": "",
-            "cards-TOTAL_FORMS": "0",
-            "cards-INITIAL_FORMS": "0",
-        },
-    )
+def test_it_records_helpdesk_changes_to_a_person(
+    helpdesk, helen, alice, django_capture_on_commit_callbacks
+):
+    # Disabling runs once admin's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        helpdesk.post(
+            f"/admin/duoportal/user/{alice.pk}/change/",
+            {
+                "username": alice.username,
+                "display_name": "Alice C",
+                "is_active": "",
+                "cards-TOTAL_FORMS": "0",
+                "cards-INITIAL_FORMS": "0",
+            },
+        )
     alice.refresh_from_db()
     assert not alice.is_active
     event = alice.audit_events.get(action="admin_change")
@@ -349,15 +353,22 @@ def test_it_lets_helpdesk_unlock_only_people_without_admin_access(helpdesk, root
     assert ProofLock.objects.locked_until(root, "passcode") is not None
 
 
-def test_it_serves_university_staff_without_admin_access_like_students(helpdesk, bob):
-    response = helpdesk.post(
-        f"/admin/duoportal/user/{bob.pk}/change/",
-        person_form(
-            bob,
-            is_active="",
-            **{"cards-TOTAL_FORMS": "1", "cards-0-serial": "51007788", "cards-0-status": "lost"},
-        ),
-    )
+def test_it_serves_university_staff_without_admin_access_like_students(
+    helpdesk, bob, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = helpdesk.post(
+            f"/admin/duoportal/user/{bob.pk}/change/",
+            person_form(
+                bob,
+                is_active="",
+                **{
+                    "cards-TOTAL_FORMS": "1",
+                    "cards-0-serial": "51007788",
+                    "cards-0-status": "lost",
+                },
+            ),
+        )
     assert response.status_code == 302
     bob.refresh_from_db()
     assert not bob.is_active and bob.cards.get().status == "lost"
@@ -548,3 +559,45 @@ def test_it_deletes_no_proof_lock_even_for_a_superuser(superuser, alice):
 
     assert page.status_code == 403
     assert ProofLock.objects.locked_until(alice, "passcode") is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_disabling_on_the_persons_page_during_an_issue_deletes_its_code(
+    duo_account, helpdesk, alice, monkeypatch
+):
+    # Admin saves in a transaction holding Alice's row, which the issue in flight waits for
+    # while it holds the turn the revoke waits for: the revoke now runs after the commit.
+    import threading
+
+    from django.db import connection
+
+    from duoapi.duostore import DuoStore
+
+    BypassCode.objects.issue(alice, via="culink")
+    in_make, go = threading.Event(), threading.Event()
+    real_make = DuoStore.make
+
+    def slow_make(self, person, **kwargs):
+        in_make.set()
+        go.wait(10)
+        return real_make(self, person, **kwargs)
+
+    monkeypatch.setattr(DuoStore, "make", slow_make)
+
+    def person_issues():
+        try:
+            BypassCode.objects.issue(alice, via="culink")
+        finally:
+            connection.close()
+
+    issuing = threading.Thread(target=person_issues)
+    issuing.start()
+    assert in_make.wait(10)
+    threading.Timer(0.3, go.set).start()  # Duo answers while admin is saving.
+    helpdesk.post(f"/admin/duoportal/user/{alice.pk}/change/", person_form(alice, is_active=""))
+    issuing.join(15)
+
+    alice.refresh_from_db()
+    assert not alice.is_active and BypassCode.objects.live_for(alice) is None
+    [user] = duo_account.admin().get_users_by_name(alice.username)
+    assert list(duo_account.admin().get_user_bypass_codes(user["user_id"])) == []

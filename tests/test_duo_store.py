@@ -456,6 +456,30 @@ def test_disabling_a_person_during_their_issue_deletes_the_code_made(duo_account
     assert duo_codes(duo_account) == [] and BypassCode.objects.live_for(alice) is None
 
 
+def test_a_slow_mail_server_holds_up_no_issue(duo_account, alice, helen, monkeypatch):
+    # The revoke's e-mail goes out after it gives its turn back.
+    from duoportal import notifications
+
+    BypassCode.objects.issue(alice, via="culink")
+    sending = threading.Event()
+
+    def slow_send(*args):
+        sending.set()
+        time.sleep(4)  # an SMTP server taking its time
+
+    monkeypatch.setattr(notifications, "_send", slow_send)
+    revoking, _ = in_a_thread(
+        lambda: BypassCode.objects.revoke(alice, by=helen, reason="INC-1 phone stolen")
+    )
+    assert sending.wait(10)
+
+    code, _ = BypassCode.objects.issue(alice, via="culink")
+
+    revoking.join(15)
+    assert BypassCode.objects.live_for(alice) == code
+    BypassCode.objects.revoke(alice, by=alice, reason="done")  # Duo as the next test expects.
+
+
 def test_an_issue_that_waited_while_the_person_was_disabled_makes_no_code(duo_account, alice):
     with one_change_at_a_time(alice):  # the helpdesk disabling the person
         person, results = in_a_thread(lambda: BypassCode.objects.issue(alice, via="culink"))
