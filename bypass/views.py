@@ -4,6 +4,8 @@ They need Microsoft 365 sign-in but no second factor: their users have lost
 the phone that gives one.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +19,7 @@ from bypass.stores import CodeStoreError, duo_account_mode
 from duoportal import refusals, secondfactor
 from duoportal.forms import AuthenticatorNameForm
 from duoportal.models import ProofLock
-from duoportal.throttles import per_address_unless_locked, too_many
+from duoportal.throttles import per_address, too_many, unless_locked
 
 # The session remembers which card check GET BYPASS CODE may use up.
 CHECK_TOKEN_KEY = "card_check_token"  # noqa: S105 (a session key, not a secret)
@@ -47,7 +49,8 @@ def card_start(request):
 def card(request):
     form = CardCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if seconds := per_address_unless_locked(request, "card", request.user, ProofLock.Kind.CARD):
+        throttle = partial(per_address, request, "card")
+        if seconds := unless_locked(request.user, ProofLock.Kind.CARD, throttle):
             return too_many(request, seconds)
         result, check = CardCheck.objects.verify(request.user, form.cleaned_data["serial"])
         if result:

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import time
 from dataclasses import asdict
+from functools import partial
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -33,12 +34,7 @@ from duoapi.views import MAX_BODY, body_length, calling_as
 from duoportal.middleware import CONTROL_CHARACTERS
 from duoportal.models import AuditEvent, ProofLock
 from duoportal.prompt import busy_prompt, passcode_prompt
-from duoportal.throttles import (
-    per_address,
-    per_address_unless_locked,
-    per_integration,
-    too_many,
-)
+from duoportal.throttles import per_address, per_integration, too_many, unless_locked
 
 logger = logging.getLogger(__name__)
 
@@ -390,13 +386,12 @@ def prompt(request, key):
             passcode = passcode_prompt(
                 request,
                 answer.person,
-                # The address first: one person replaying their prompt cannot use up
-                # the integration's budget for everyone else.
-                lambda: (
-                    per_address_unless_locked(
-                        request, "universal_prompt", answer.person, ProofLock.Kind.PASSCODE
-                    )
-                    or per_integration(request, "universal_prompt", answer.integration)
+                # Per application, not per address: every person behind a campus NAT signs
+                # in from one. A locked person's tries hash nothing and count nothing.
+                lambda: unless_locked(
+                    answer.person,
+                    ProofLock.Kind.PASSCODE,
+                    partial(per_integration, request, "universal_prompt", answer.integration),
                 ),
             )
             if passcode.throttled:

@@ -61,15 +61,15 @@ def per_address(request, group):
     return seconds_to_wait(request, group, ip or "unknown", settings.THROTTLE_PER_ADDRESS)
 
 
-def per_address_unless_locked(request, group, person, kind):
-    """per_address, before a check of `person`'s proof `kind`; nothing is counted while that
-    proof is locked. A check refused by the lock hashes nothing, and one locked person
-    behind a campus NAT must not use up the tries of everyone else there."""
+def unless_locked(person, kind, throttle):
+    """`throttle()` before a check of `person`'s proof `kind`, or 0 while that proof is
+    locked: a check the lock refuses hashes nothing, and one locked person behind a campus
+    NAT must not use up the tries of everyone else there."""
     from duoportal.models import ProofLock  # This module is imported before the models.
 
     if ProofLock.objects.locked_until(person, kind):
         return 0
-    return per_address(request, group)
+    return throttle()
 
 
 def per_integration(request, group, integration):

@@ -1,3 +1,4 @@
+from functools import partial
 from urllib.parse import urlencode
 
 import segno
@@ -19,7 +20,7 @@ from duoportal.forms import AuthenticatorCodeForm, AuthenticatorNameForm
 from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
 from duoportal.prompt import passcode_prompt
 from duoportal.secondfactor import second_factor_required
-from duoportal.throttles import per_address_unless_locked, too_many
+from duoportal.throttles import per_address, too_many, unless_locked
 from rescue.models import RescueCode
 
 
@@ -55,8 +56,8 @@ def verify_passcode(request):
     prompt = passcode_prompt(
         request,
         request.user,
-        lambda: per_address_unless_locked(
-            request, "passcode", request.user, ProofLock.Kind.PASSCODE
+        lambda: unless_locked(
+            request.user, ProofLock.Kind.PASSCODE, partial(per_address, request, "passcode")
         ),
     )
     if prompt.throttled:

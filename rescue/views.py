@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -8,7 +10,7 @@ from bypass.views import code_screen
 from duoportal import refusals
 from duoportal.models import ProofLock
 from duoportal.secondfactor import second_factor_required
-from duoportal.throttles import per_address_unless_locked, too_many
+from duoportal.throttles import per_address, too_many, unless_locked
 from rescue.forms import RescueCodeForm
 from rescue.models import RescueCode
 
@@ -23,8 +25,8 @@ def start(request):
 def submit(request):
     form = RescueCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        kind = ProofLock.Kind.RESCUE
-        if seconds := per_address_unless_locked(request, "rescue", request.user, kind):
+        throttle = partial(per_address, request, "rescue")
+        if seconds := unless_locked(request.user, ProofLock.Kind.RESCUE, throttle):
             return too_many(request, seconds)
         try:
             result, issued = BypassCode.objects.issue_with_rescue_code(

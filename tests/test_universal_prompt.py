@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bypass.models import BypassCode
 from duoapi.models import AuthorizationRequest, Integration
-from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
+from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock, User
 from tests.universal import HOST, browser_get, browser_post, returned, universal_client
 
 pytestmark = pytest.mark.django_db
@@ -203,13 +203,32 @@ def test_a_prompt_of_an_application_turned_off_meanwhile_counts_no_use(
     assert BypassCode.objects.get(user=alice).uses == 0
 
 
-def test_one_address_cannot_use_up_the_applications_tries(client, prompt, code, settings):
-    # Someone replaying their own prompt: their address waits, not everyone at the VPN.
+def test_people_behind_one_campus_nat_are_not_throttled_as_one(client, webapp, settings):
+    # Every Log In to every connected application comes through here, from behind one NAT.
     settings.THROTTLE_PER_ADDRESS, settings.THROTTLE_PER_INTEGRATION = "2/m", "1000/m"
-    for _ in range(2):
-        assert browser_post(client, prompt, {"passcode": "000000000"}).status_code == 200
+    answers = []
+    for n in range(4):
+        person = User.objects.create_user(f"person{n}@example.edu")
+        _, code = BypassCode.objects.issue(person, via="culink")
+        browser = Client()
+        prompt = browser_get(browser, webapp.create_auth_url(person.username, STATE))["Location"]
+        answers.append(browser_post(browser, prompt, {"passcode": code}).status_code)
 
-    assert browser_post(client, prompt, {"passcode": code}).status_code == 429
+    assert answers == [302] * 4
+
+
+def test_a_locked_persons_tries_count_nothing_against_the_application(
+    client, prompt, alice, settings
+):
+    settings.THROTTLE_PER_INTEGRATION = "2/m"
+    for _ in range(10):
+        BypassCode.objects.redeem(alice, "000000000")
+
+    answers = {
+        browser_post(client, prompt, {"passcode": "000000000"}).status_code for _ in range(3)
+    }
+
+    assert 429 not in answers
 
 
 def test_it_refuses_other_methods(client, prompt):
