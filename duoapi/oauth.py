@@ -86,7 +86,11 @@ def decode(token, keys, *, required):
             raise invalid_client("The JWT has expired.") from error
         except jwt.PyJWTError as error:
             raise invalid_client(f"The JWT is not valid: {error}") from error
-        if claims["exp"] > time.time() + JWT_MAX_LIFETIME + LEEWAY:
+        exp = claims["exp"]
+        if isinstance(exp, bool) or not isinstance(exp, int | float):
+            # PyJWT takes "1767000000" (it calls int()); a number is what the protocol sends.
+            raise invalid_client("The JWT's `exp` must be a number.")
+        if exp > time.time() + JWT_MAX_LIFETIME + LEEWAY:
             raise invalid_client(f"The JWT must expire within {JWT_MAX_LIFETIME} seconds.")
         return claims, key
     raise invalid_client("The JWT signature is not valid.")

@@ -79,6 +79,15 @@ def test_it_refuses_a_request_that_would_live_longer_than_duo_universals(client,
     assert_refused(browser_get(client, with_query(url, request=signed)), "not valid or has expired")
 
 
+def test_it_refuses_a_request_whose_exp_is_not_a_number(client, webapp, alice):
+    url = webapp.create_auth_url("alice@example.edu", STATE)
+    claims = jwt.decode(query_of(url)["request"], options={"verify_signature": False})
+    claims["exp"] = str(int(time.time()) + 60)  # PyJWT itself takes it
+    signed = jwt.encode(claims, webapp._client_secret, algorithm="HS512")
+
+    assert_refused(browser_get(client, with_query(url, request=signed)), "not valid or has expired")
+
+
 def test_a_reload_of_the_authorize_url_goes_back_to_its_prompt(client, webapp, alice):
     url = webapp.create_auth_url("alice@example.edu", STATE)
     prompt = browser_get(client, url)["Location"]
