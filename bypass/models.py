@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connections, models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -487,16 +487,22 @@ class CardCheckManager(models.Manager):
         result = CULinkCard.objects.verify(user, serial)
         if not result:
             return result, None
-        return result, self.create(user=user, token=secrets.token_urlsafe(24))
+        # A person has one active card at most, and only it passes a check.
+        card = CULinkCard.objects.filter(user=user, status=CULinkCard.Status.ACTIVE).first()
+        return result, self.create(user=user, card=card, token=secrets.token_urlsafe(24))
 
     def _fresh(self, user, token):
         # A posted token is checked before any query: PostgreSQL rejects NUL bytes.
         if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
             return self.none()
         fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
-        fresh = self.filter(user=user, token=token, used_at__isnull=True)
-        retired = CULinkCard.objects.retired(user, OuterRef("created_at"))
-        return fresh.filter(created_at__gt=fresh_since).exclude(Exists(retired))
+        return self.filter(
+            user=user,
+            token=token,
+            used_at__isnull=True,
+            created_at__gt=fresh_since,
+            card__status=CULinkCard.Status.ACTIVE,
+        )
 
     def use(self, user, token):
         """Use the check up: one conditional UPDATE, so only one request ever can."""
@@ -514,6 +520,9 @@ class CardCheck(models.Model):
     """A passed CU Link card check ("I'm not a robot" included): good for one code, briefly."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    # The card that passed (the person's one active card): the check lapses once it is
+    # marked lost or revoked, so a thief's check gives no code after the owner reports it.
+    card = models.ForeignKey(CULinkCard, models.CASCADE, null=True, related_name="+")
     token = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     used_at = models.DateTimeField(null=True, blank=True)

@@ -491,15 +491,6 @@ def stays_out_of_use(card, status):
 
 
 class CULinkCardManager(models.Manager):
-    def retired(self, user, since):
-        """`user`'s cards marked lost or revoked (or otherwise changed out of use) after
-        `since`, which may be an expression such as OuterRef("created_at").
-
-        A card check passed before then may have been passed with that card: a stolen
-        card reported lost must not still give its thief a code or an authenticator.
-        """
-        return self.filter(user=user, updated_at__gt=since).exclude(status=CULinkCard.Status.ACTIVE)
-
     def register(self, user, serial, *, status, expires_on, by=None):
         """Create or update one card of the register. Returns created, updated, unchanged or kept.
 

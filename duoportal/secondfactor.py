@@ -69,23 +69,27 @@ def method(request):
     return state["method"] if state else None
 
 
-def mark_card_checked(request):
-    request.session[CARD_CHECK_KEY] = timezone.now().isoformat()
+def mark_card_checked(request, card):
+    """`card` (the person's active card) passed a check in this session, now."""
+    at = timezone.now().isoformat()
+    request.session[CARD_CHECK_KEY] = {"at": at, "card": card.pk if card else None}
 
 
 def card_checked(request):
-    """A CU Link card was checked in this session lately (set by the card screens), and
-    none of the person's cards was marked lost or revoked since."""
+    """A CU Link card was checked in this session lately (set by the card screens), and it
+    has not been marked lost or revoked since."""
     # Imported here: the admin site imports this module before the apps are ready.
     from duoportal.models import CULinkCard
 
+    checked = request.session.get(CARD_CHECK_KEY)
     try:
-        checked = datetime.fromisoformat(request.session.get(CARD_CHECK_KEY, ""))
-    except (TypeError, ValueError):
+        at, card = datetime.fromisoformat(checked["at"]), int(checked["card"])
+    except (TypeError, ValueError, KeyError):
         return False
-    if timezone.now() - checked > settings.SECOND_FACTOR_IDLE_TIMEOUT:
+    if timezone.now() - at > settings.SECOND_FACTOR_IDLE_TIMEOUT:
         return False
-    return not CULinkCard.objects.retired(request.user, checked).exists()
+    active = CULinkCard.Status.ACTIVE
+    return CULinkCard.objects.filter(pk=card, user=request.user, status=active).exists()
 
 
 def second_factor_required(view):

@@ -16,9 +16,13 @@ pytestmark = pytest.mark.django_db
 ADD = "/my-account/authenticators/add/"
 
 
-def card_checked(client, minutes_ago=0):
+def card_checked(client, person, minutes_ago=0):
+    """As the card screen leaves the session: `person`'s active card passed a check."""
+    card = person.cards.filter(status="active").first()
+    card = card or CULinkCard.objects.create(user=person, serial="51002345")
     session = client.session
-    session[CARD_CHECK_KEY] = (timezone.now() - timedelta(minutes=minutes_ago)).isoformat()
+    at = (timezone.now() - timedelta(minutes=minutes_ago)).isoformat()
+    session[CARD_CHECK_KEY] = {"at": at, "card": card.pk}
     session.save()
 
 
@@ -82,25 +86,34 @@ def test_it_refuses_enrolment_on_a_microsoft_password_alone(client, alice):
 
 def test_it_forgets_a_card_check_after_a_while(client, alice):
     client.force_login(alice)
-    card_checked(client, minutes_ago=16)
+    card_checked(client, alice, minutes_ago=16)
     assert client.post(ADD, {"name": "Phone"})["Location"].startswith("/verify/")
     assert not AuthenticatorDevice.objects.exists()
 
 
 def test_it_allows_a_first_app_after_a_card_check(client, alice):
     client.force_login(alice)
-    card_checked(client)
+    card_checked(client, alice)
     assert client.post(ADD, {"name": "Phone"})["Location"].endswith("/confirm/")
 
 
 def test_a_card_check_ends_when_a_card_is_reported_lost(client, alice, helen):
     card = CULinkCard.objects.create(user=alice, serial="51002345")
     client.force_login(alice)
-    card_checked(client, minutes_ago=1)
+    card_checked(client, alice, minutes_ago=1)
     helpdesk.mark_card_lost(card, by=helen, reason="stolen")
 
     assert client.post(ADD, {"name": "Phone"})["Location"].startswith("/verify/")
     assert not AuthenticatorDevice.objects.exists()
+
+
+def test_a_change_to_another_card_leaves_the_card_check_alone(client, alice):
+    old = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
+    client.force_login(alice)
+    card_checked(client, alice, minutes_ago=1)
+    CULinkCard.objects.register(alice, old.serial, status="revoked", expires_on=None)
+
+    assert client.post(ADD, {"name": "Phone"})["Location"].endswith("/confirm/")
 
 
 def test_it_wants_the_second_factor_for_another_app_after_a_card_check(client, alice):
@@ -108,7 +121,7 @@ def test_it_wants_the_second_factor_for_another_app_after_a_card_check(client, a
     device.confirmed = True
     device.save()
     client.force_login(alice)
-    card_checked(client)
+    card_checked(client, alice)
     assert client.post(ADD, {"name": "Phone"})["Location"].startswith("/verify/")
 
 
@@ -154,7 +167,7 @@ def test_it_keeps_what_was_typed_when_the_name_is_refused(verified):
 
 def test_it_shows_a_refused_name_to_someone_who_came_by_the_card_path(client, alice):
     client.force_login(alice)
-    card_checked(client)
+    card_checked(client, alice)
 
     response = client.post(ADD, {"name": ""})
 

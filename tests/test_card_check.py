@@ -56,6 +56,16 @@ def test_a_check_passed_before_the_card_was_reported_gives_no_code(alice, card, 
             assert BypassCode.objects.issue_with_card_check(alice, theirs.token)
 
 
+def test_a_change_to_a_card_lost_long_ago_leaves_a_fresh_check_alone(alice, card):
+    # The nightly import moves an old lost card to "revoked": it never passed this check.
+    old = CULinkCard.objects.create(user=alice, serial="51000001", status="lost")
+    _, check = CardCheck.objects.verify(alice, "51002345")
+    with time_machine.travel(timezone.now() + timedelta(seconds=30)):
+        CULinkCard.objects.register(alice, old.serial, status="revoked", expires_on=None)
+
+        assert BypassCode.objects.issue_with_card_check(alice, check.token)
+
+
 @pytest.mark.parametrize("token", ["", None, "x" * 100, "\x00"])
 def test_it_refuses_malformed_tokens(alice, token):
     assert BypassCode.objects.issue_with_card_check(alice, token) is None
