@@ -333,9 +333,22 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # X-Forwarded-For, or their networks. Without either, the client's address is
 # REMOTE_ADDR and the scheme is gunicorn's own, whatever headers say.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
+
+def _ipv4_if_mapped(network):
+    # The portal reads ::ffff:10.0.0.5 as 10.0.0.5 (middleware._address), so a proxy
+    # network written the mapped way, ::ffff:10.0.0.0/104, is 10.0.0.0/8.
+    if network.version == 6 and network.subnet_of(MAPPED):
+        return ipaddress.ip_network(
+            (network.network_address.ipv4_mapped, network.prefixlen - 96), strict=False
+        )
+    return network
+
+
 try:
     TRUSTED_PROXIES = [
-        ipaddress.ip_network(network.strip(), strict=False)
+        _ipv4_if_mapped(ipaddress.ip_network(network.strip(), strict=False))
         for network in env.list("TRUSTED_PROXIES", default=[])
         if network.strip()
     ]

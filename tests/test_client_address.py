@@ -88,6 +88,14 @@ def test_x_forwarded_proto_is_believed_only_behind_trusted_proxies():
     assert networks.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
 
 
+def test_a_proxy_network_written_ipv4_mapped_still_names_its_proxies():
+    # Client addresses are read ::ffff:a.b.c.d → a.b.c.d, so the network is read the same way.
+    networks = "from django.conf import settings; print(settings.TRUSTED_PROXIES)"
+    result = run("shell", "--no-imports", "-c", networks, TRUSTED_PROXIES="::ffff:10.0.0.0/104")
+    assert result.stdout.strip() == "[IPv4Network('10.0.0.0/8')]"
+    assert address("203.0.113.5", "::ffff:10.0.0.5", networks=["10.0.0.0/8"]) == "203.0.113.5"
+
+
 def test_it_refuses_proxies_that_are_not_networks():
     result = run("check", TRUSTED_PROXIES="10.0.0.0/8,proxy.example.edu")
     assert result.returncode != 0
