@@ -293,6 +293,9 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="duoportal@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Notices are sent while a person waits for the page: a mail server that does not
+# answer costs them at most this long (Django's default is to wait for ever).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # reCAPTCHA v2 checkbox. Production must have real keys; development without
 # keys uses a clearly labelled local check, so Google's test-key warning is

@@ -56,6 +56,17 @@ def test_it_defaults_to_the_embedded_development_setup():
     assert result.stdout.split() == ["True", "sqlite3", "LocMemCache", "console", "True"]
 
 
+def test_a_mail_server_that_does_not_answer_is_waited_for_ten_seconds_at_most():
+    result = run(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.EMAIL_TIMEOUT)",
+        **PRODUCTION,
+    )
+    assert result.stdout.strip() == "10"
+
+
 def test_it_uses_sqlite_with_immediate_transactions():
     result = run(
         "shell",
