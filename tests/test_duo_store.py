@@ -15,7 +15,7 @@ import pytest
 from bypass.models import GONE, SUPERSEDED, BypassCode, CardCheck, one_change_at_a_time
 from bypass.stores import CodeStoreRefusedPerson, CodeStoreUnavailable
 from duoportal import helpdesk as helpdesk_actions
-from duoportal.models import AuditEvent, ProofLock, User
+from duoportal.models import AuditEvent, CULinkCard, ProofLock, User
 from duoportal.results import Reason
 from rescue.models import RescueCode
 from tests.devsite import free_port
@@ -26,7 +26,10 @@ ALICE = "alice@example.edu"
 
 
 def card_check(person):
-    return CardCheck.objects.create(user=person, token=secrets.token_urlsafe(24)).token
+    """A passed check of the person's card (made here, without the card screen): its token."""
+    card = person.cards.filter(status="active").first()
+    card = card or CULinkCard.objects.create(user=person, serial=f"5100{person.pk:04d}")
+    return CardCheck.objects.create(user=person, card=card, token=secrets.token_urlsafe(24)).token
 
 
 def duo_codes(stand_in, username=ALICE):
