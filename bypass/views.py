@@ -55,7 +55,7 @@ def card(request):
         result, check = CardCheck.objects.verify(request.user, form.cleaned_data["serial"])
         if result:
             request.session[CHECK_TOKEN_KEY] = check.token
-            secondfactor.mark_card_checked(request, check.card)
+            secondfactor.mark_card_checked(request, check.card_id)
             return redirect("bypass:card_verified")
         form.add_error("serial", refusals.card(result))
     locked = refusals.lock_notice(request.user, ProofLock.Kind.CARD)

@@ -69,10 +69,9 @@ def method(request):
     return state["method"] if state else None
 
 
-def mark_card_checked(request, card):
-    """`card` (the person's active card) passed a check in this session, now."""
-    at = timezone.now().isoformat()
-    request.session[CARD_CHECK_KEY] = {"at": at, "card": card.pk if card else None}
+def mark_card_checked(request, card_id):
+    """The card `card_id` (the person's active card) passed a check in this session, now."""
+    request.session[CARD_CHECK_KEY] = {"at": timezone.now().isoformat(), "card": card_id}
 
 
 def card_checked(request):
