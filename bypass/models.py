@@ -11,9 +11,8 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.db.models import F
-from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +30,7 @@ from duoportal.models import (
     AuthenticatorDevice,
     CULinkCard,
     ProofLock,
+    hand_written,
     optional_person,
 )
 from duoportal.notifications import notify
@@ -135,24 +135,6 @@ def network_of(ip):
     # all of those are in the one /64 ::/64.
     address = getattr(address, "ipv4_mapped", None) or address
     return ipaddress.ip_network((address, 24 if address.version == 4 else 64), strict=False)
-
-
-def _update_returning(queryset, values, field):
-    """queryset.update(**values) for at most one row; returns that row's new `field`, or None.
-
-    What `QuerySet.update()` does, plus RETURNING (PostgreSQL, SQLite 3.35+),
-    which Django's ORM cannot say: the new count comes back with the UPDATE
-    instead of from a second query on the hot path of every passcode check.
-    """
-    query = queryset.query.chain(UpdateQuery)
-    query.add_update_values(values)
-    query.clear_select_clause()
-    sql, params = query.get_compiler(queryset.db).as_sql()
-    column = connections[queryset.db].ops.quote_name(queryset.model._meta.get_field(field).column)
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {column}", params)
-        row = cursor.fetchone()
-    return None if row is None else row[0]
 
 
 class BypassCodeQuerySet(models.QuerySet):
@@ -360,18 +342,25 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
     def _count_use(self, code):
         """Count one use of `code`, whose hash matched; within attempt()'s transaction."""
         now = timezone.now()
-        use = {"uses": F("uses") + 1, "last_used_at": now}
-        if ip := request_context.get().ip:
-            use["last_used_ip"] = ip
         # The rule itself: one conditional UPDATE, so exactly max_uses
-        # requests succeed however many race, on any number of servers.
-        live = self.filter(
-            pk=code.pk, revoked_at__isnull=True, expires_at__gt=now, uses__lt=F("max_uses")
+        # requests succeed however many race, on any number of servers. The
+        # new count comes back with it (RETURNING), not from a second query.
+        _changed, counted = hand_written(
+            self.model,
+            """UPDATE {table} SET uses = uses + 1, last_used_at = %s,
+            last_used_ip = COALESCE(%s, last_used_ip)
+            WHERE id = %s AND revoked_at IS NULL AND expires_at > %s AND uses < max_uses
+            RETURNING uses""",
+            [
+                ("last_used_at", now),
+                ("last_used_ip", request_context.get().ip),
+                code.pk,
+                ("expires_at", now),
+            ],
         )
-        uses = _update_returning(live, use, "uses")
-        if uses is not None:
+        if counted is not None:
             self._record_use(code, now)
-            return CheckResult(Reason.ACCEPTED, uses_left=max(code.max_uses - uses, 0))
+            return CheckResult(Reason.ACCEPTED, uses_left=max(code.max_uses - counted[0], 0))
         code.refresh_from_db(fields=["uses", "revoked_at"])
         if code.revoked_at is not None:
             return CheckResult(Reason.REVOKED)
