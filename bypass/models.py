@@ -31,6 +31,7 @@ from duoportal.models import (
     CULinkCard,
     ProofLock,
     hand_written,
+    hand_written_first,
     optional_person,
 )
 from duoportal.notifications import notify
@@ -328,10 +329,11 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
 
     def _use(self, user, passcode):
         # The unrevoked code first (there is at most one), then the last revoked.
-        latest = (
-            self.filter(user=user)
-            .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-pk")
-            .first()
+        latest = hand_written_first(
+            self.model,
+            """SELECT * FROM {table} WHERE user_id = %s
+            ORDER BY revoked_at DESC NULLS FIRST, created_at DESC, id DESC LIMIT 1""",
+            [user.pk],
         )
         typed = normalize(passcode, CODE_PATTERN)
         if latest is None or typed is None or not code_matches(latest.code_hash, typed):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duoapi.oauth import REDIRECT_URI_LENGTH, return_origin
 from duoportal.encryption import decrypt, encrypt
-from duoportal.models import one_or_none, optional_person
+from duoportal.models import one_by, one_or_none, optional_person
 
 # Duo's shapes: an integration key is "DI" and 18 upper-case letters and
 # digits (20 characters, the client_id length duo_universal insists on); a
@@ -64,7 +64,7 @@ class IntegrationManager(models.Manager):
         """
         if not isinstance(ikey, str) or not (ikey.isascii() and ikey.isalnum()):
             return None
-        return one_or_none(self.filter(ikey=ikey))
+        return one_by(self.model, "ikey", ikey)
 
     def create_integration(self, name, *, by=None, redirect_uris=""):
         """A new integration. Returns (integration, secret key): show the key once."""

@@ -8,7 +8,7 @@ lower-cased Microsoft 365 user principal name.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from duoportal.models import one_or_none
+from duoportal.models import one_by
 
 MAX_LENGTH = 150
 
@@ -33,12 +33,12 @@ def person_for(username=None, user_id=None):
     A name without a domain gets DUO_USERNAME_DOMAIN added back; `user_id` is
     the person's stable id in the portal (their primary key).
     """
-    people = get_user_model().objects
+    people = get_user_model()
     if user_id is not None:
         # Digits only, within a bigint: anything else is nobody, never a database error.
         if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= 18):
             return None
-        return one_or_none(people.filter(pk=int(user_id)))
+        return one_by(people, "id", int(user_id))
     # A user principal name is ASCII: anything else (a Kelvin sign for K, a no-break
     # space) would be folded onto someone by lower() and strip(), so it is nobody.
     if not username.isascii():
@@ -46,4 +46,4 @@ def person_for(username=None, user_id=None):
     name = username.strip().lower()
     if "@" not in name and settings.DUO_USERNAME_DOMAIN:
         name = f"{name}@{settings.DUO_USERNAME_DOMAIN}"
-    return one_or_none(people.filter(username=name))
+    return one_by(people, "username", name)

@@ -106,6 +106,26 @@ def hand_written(model, sql, params):
         return cursor.rowcount, row
 
 
+def hand_written_first(model, sql, params):
+    """The first `model` that `sql` selects ({table}: its table), or None.
+
+    For the lookups every Duo API call makes (the integration, the person, their
+    code): a raw query costs a third of what the ORM's compiler does.
+    """
+    table = connections[router.db_for_read(model)].ops.quote_name(model._meta.db_table)
+    return next(iter(model._default_manager.raw(sql.format(table=table), params)), None)
+
+
+def one_by(model, field, value):
+    """The `model` whose `field`, a unique key, is `value`, or None (see hand_written_first)."""
+    column = connections[router.db_for_read(model)].ops.quote_name(
+        model._meta.get_field(field).column
+    )
+    # The column is the model's own, never the caller's input; the value is a parameter.
+    sql = f"SELECT * FROM {{table}} WHERE {column} = %s"  # noqa: S608
+    return hand_written_first(model, sql, [value])
+
+
 def one_or_none(queryset):
     """The row of `queryset`, filtered on a unique key, or None.
 
