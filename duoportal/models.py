@@ -106,6 +106,34 @@ def hand_written(model, sql, params):
         return cursor.rowcount, row
 
 
+def hand_written_insert(instance):
+    """Save the new `instance` with one INSERT, as instance.save() would; returns it.
+
+    For the audit event every Duo API call writes: the ORM compiles an INSERT
+    in more time than PostgreSQL takes to run it (see hand_written). Only for
+    models without signals or their own save() logic for new rows.
+    """
+    model = type(instance)
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    # Names from the model, values as parameters.
+    sql = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}".format(  # noqa: S608
+        table=quote(model._meta.db_table),
+        columns=", ".join(quote(field.column) for field in fields),
+        values=", ".join(["%s"] * len(fields)),
+        pk=quote(model._meta.pk.column),
+    )
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
+
+
 def hand_written_first(model, sql, params):
     """The first `model` that `sql` selects ({table}: its table), or None.
 
@@ -172,7 +200,7 @@ class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
         context = request_context.get()
         if context.application:
             detail = {"application": context.application, **context.detail, **detail}
-        return self.create(
+        event = self.model(
             action=action,
             outcome=str(outcome),
             subject=subject,
@@ -183,6 +211,7 @@ class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
             user_agent=context.user_agent[:300],
             detail=detail,
         )
+        return hand_written_insert(event)
 
 
 # What the helpdesk reads for an event's outcome. The trail keeps the short
