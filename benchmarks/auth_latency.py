@@ -18,7 +18,7 @@ import statistics
 import time
 
 from admin_report import fill as fill_events
-from common import print_command, throwaway_database
+from common import print_command, server_log, throwaway_database
 from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
@@ -109,7 +109,11 @@ def main():
                 print(f"grown to {User.objects.count():,} people and {args.events:,} audit "
                       f"events in {time.perf_counter() - start:.0f} s")  # fmt: skip
             connections.close_all()
-            with gunicorn(database_url(connection), workers=1, threads=4, env=env) as url:
+            database = database_url(connection)
+            with (
+                server_log() as log,
+                gunicorn(database, workers=1, threads=4, env=env, output=log) as url,
+            ):
                 client = auth_client(url, integration.ikey, secret)
                 client.check()
                 latencies(client, codes, 20)  # warm up

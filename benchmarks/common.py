@@ -46,6 +46,18 @@ def throwaway_database():
         connection.creation.destroy_test_db(name, verbosity=0)
 
 
+@contextmanager
+def server_log():
+    """A file for the servers' log: one line a request would bury the figures.
+
+    The servers still write it, as in production.
+    """
+    path = ROOT / ".benchmark-server.log"
+    with path.open("w") as log:
+        print(f"server log: {path.relative_to(ROOT)}")
+        yield log
+
+
 def server_processes(url):
     """/proc/<pid> of each gunicorn process serving `url`: the master and its workers."""
     bind = f"127.0.0.1:{url.rsplit(':', 1)[1]}".encode()

@@ -26,7 +26,14 @@ import random
 import threading
 import time
 
-from common import cpu_split, per_call, print_command, server_memory, throwaway_database
+from common import (
+    cpu_split,
+    per_call,
+    print_command,
+    server_log,
+    server_memory,
+    throwaway_database,
+)
 from django.conf import settings
 from django.db import connection, connections
 from django.test import override_settings
@@ -38,10 +45,11 @@ from duoportal.models import User
 from tests.duo import auth_client
 from tests.gunicorn import database_url, gunicorn
 
-# Two gunicorn workers (one per core), four threads each: argon2-cffi
-# releases the GIL while it hashes, so a worker's threads overlap their hashes
-# and its Python work; a second process keeps one worker's GIL from capping both cores.
-WORKERS, THREADS = 2, 4
+# Two gunicorn sync workers, one per core. With the database on the same
+# machine a worker seldom waits, and a request to a sync worker costs less CPU
+# than to a thread pool's (docs/performance.md compares the layouts; --threads
+# sets a pool). deploy/ keeps threads, for a database and Duo a network away.
+WORKERS, THREADS = 2, 1
 
 
 def rate(threads, seconds, work):
@@ -90,7 +98,7 @@ def main():
 
     # Enough uses for the whole run; the 20-use rule itself is in the tests.
     settings.BYPASS_CODE_MAX_USES = 10**6
-    with throwaway_database():
+    with throwaway_database(), server_log() as log:
         cores = os.cpu_count()
         print(
             f"machine: {platform.processor() or platform.machine()}, {cores} cores, "
@@ -128,6 +136,7 @@ def main():
                 "DEBUG": "false",
                 "THROTTLE_PER_INTEGRATION": "off",
             },
+            output=log,
         )
         with server as url:
             local = threading.local()

@@ -59,8 +59,13 @@ def self_signed(directory, hostname="localhost"):
 
 
 @contextmanager
-def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None, app="duoportal.wsgi"):
-    """Serve the portal (or the Duo stand-in, `app`) with gunicorn on a free port: its URL."""
+def gunicorn(
+    database, *, workers=2, threads=4, certificate=None, env=None, app="duoportal.wsgi", output=None
+):
+    """Serve the portal (or the Duo stand-in, `app`) with gunicorn on a free port: its URL.
+
+    Its log goes to `output` (a file), or where this process's goes.
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "gunicorn", app,
@@ -73,7 +78,7 @@ def gunicorn(database, *, workers=2, threads=4, certificate=None, env=None, app=
         command += ["--certfile", str(certificate[0]), "--keyfile", str(certificate[1])]
         scheme = "https"
     environment = {**os.environ, "DATABASE_URL": database, **(env or {})}
-    process = subprocess.Popen(command, cwd=ROOT, env=environment)
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=output)
     url = f"{scheme}://localhost:{port}"
     try:
         wait_until_up(url, process, certificate)
