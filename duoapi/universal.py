@@ -122,7 +122,8 @@ def _client(request, integration, fields, endpoint):
 def _first_use(integration, claims):
     """Whether this is the first use of the assertion's jti, kept in the cache until it
     expires: a copied assertion is no key to the token endpoint."""
-    jti = hashlib.sha256(claims["jti"].encode()).hexdigest()
+    # surrogatepass: a JSON string may hold a lone surrogate, which is still one jti.
+    jti = hashlib.sha256(claims["jti"].encode("utf-8", "surrogatepass")).hexdigest()
     lifetime = max(1, int(claims["exp"] - time.time()) + oauth.LEEWAY)
     added = _cached(lambda: cache.add(f"duo-jti:{integration.pk}:{jti}", 1, timeout=lifetime))
     return added is not False

@@ -240,6 +240,19 @@ def test_a_client_assertion_works_once(client, webapp, code):
     assert "used before" in response.json()["error_description"]
 
 
+def test_a_jti_of_any_characters_works_once(client, webapp, code):
+    # A JSON string can hold a lone surrogate, which UTF-8 cannot encode.
+    claims = {**webapp._create_jwt_args(f"https://{HOST}{URL}"), "jti": "\ud800"}
+    assertion = jwt.encode(claims, webapp._client_secret, algorithm="HS512")
+    first = form(webapp, sign_in(client, webapp, code), client_assertion=assertion)
+    assert client.post(URL, first, secure=True, HTTP_HOST=HOST).status_code == 200
+    again = form(webapp, sign_in(client, webapp, code), client_assertion=assertion)
+
+    response = client.post(URL, again, secure=True, HTTP_HOST=HOST)
+
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
+
+
 @pytest.mark.parametrize(
     "change", [{"jti": None}, {"jti": 7}, {"jti": "j" * 256}, {"exp": time.time() + 86400}]
 )
