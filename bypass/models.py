@@ -331,7 +331,7 @@ class BypassCodeManager(models.Manager.from_queryset(BypassCodeQuerySet)):
         # The unrevoked code first (there is at most one), then the last revoked.
         latest = hand_written_first(
             self.model,
-            """SELECT * FROM {table} WHERE user_id = %s
+            """SELECT {columns} FROM {table} WHERE user_id = %s
             ORDER BY revoked_at DESC NULLS FIRST, created_at DESC, id DESC LIMIT 1""",
             [user.pk],
         )
