@@ -100,7 +100,8 @@ def hand_written(model, sql, params):
         for param in params
     ]
     table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
+    # As the ORM's writes do: an error spoils the transaction it happened in.
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(sql.format(table=table), values)
         row = cursor.fetchone() if cursor.description else None
         return cursor.rowcount, row
@@ -114,6 +115,8 @@ def hand_written_insert(instance):
     models without signals or their own save() logic for new rows.
     """
     model = type(instance)
+    # What save() checks first: an unsaved person would be stored as nobody.
+    instance._prepare_related_fields_for_save(operation_name="save")
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
@@ -127,7 +130,7 @@ def hand_written_insert(instance):
     values = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
     ]
-    with connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(sql, values)
         instance.pk = cursor.fetchone()[0]
     instance._state.adding, instance._state.db = False, connection.alias
@@ -153,7 +156,9 @@ def hand_written_first(model, sql, params):
         return None
     values = list(row)
     for index, column, functions in converters:
-        for convert in functions:
+        # The backend's converters from this thread's connection (SQLite's read its
+        # time zone), then the field's own, in the ORM's order.
+        for convert in connection.ops.get_db_converters(column) + functions:
             values[index] = convert(values[index], column, connection)
     return model.from_db(connection.alias, None, values)
 
@@ -162,36 +167,33 @@ _READINGS = {}
 
 
 def _reading(model, connection):
-    """(`model`'s columns for a SELECT, the converters of each column that has any).
+    """(`model`'s columns for a SELECT, each column with its field's own converters).
 
-    Kept per model and database: each thread has its own connection object.
+    The same for every connection to the database `connection` is to.
     """
     key = (model, connection.alias)
     if key not in _READINGS:
-        _READINGS[key] = _columns_and_converters(model, connection)
+        quote = connection.ops.quote_name
+        fields = model._meta.concrete_fields
+        columns = [field.get_col(model._meta.db_table) for field in fields]
+        _READINGS[key] = (
+            ", ".join(quote(field.column) for field in fields),
+            [
+                (index, column, column.get_db_converters(connection))
+                for index, column in enumerate(columns)
+            ],
+        )
     return _READINGS[key]
-
-
-def _columns_and_converters(model, connection):
-    quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
-    converters = []
-    for index, field in enumerate(fields):
-        column = field.get_col(model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        if functions:
-            converters.append((index, column, functions))
-    return ", ".join(quote(field.column) for field in fields), converters
 
 
 def one_by(model, field, value):
     """The `model` whose `field`, a unique key, is `value`, or None (see hand_written_first)."""
-    column = connections[router.db_for_read(model)].ops.quote_name(
-        model._meta.get_field(field).column
-    )
+    connection = connections[router.db_for_read(model)]
+    field = model._meta.get_field(field)
+    column = connection.ops.quote_name(field.column)
     # The column is the model's own, never the caller's input; the value is a parameter.
     sql = f"SELECT {{columns}} FROM {{table}} WHERE {column} = %s"  # noqa: S608
-    return hand_written_first(model, sql, [value])
+    return hand_written_first(model, sql, [field.get_db_prep_value(value, connection)])
 
 
 def one_or_none(queryset):

@@ -1,11 +1,20 @@
 """The hand-written SQL of the passcode check's hot path reads and writes what the ORM would."""
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from bypass.models import BypassCode
 from duoapi.models import Integration
-from duoportal.models import AuditEvent, User, hand_written_first, hand_written_insert, one_by
+from duoportal.models import (
+    AuditEvent,
+    ProofLock,
+    User,
+    hand_written,
+    hand_written_first,
+    hand_written_insert,
+    one_by,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +56,18 @@ def test_it_writes_an_event_as_the_orm_reads_it(alice):
 
     assert_same_as_the_orms(event)
     assert AuditEvent.objects.get(detail__application="VPN").subject == alice
+
+
+def test_a_failed_statement_spoils_its_transaction_as_the_orms_do(alice):
+    with transaction.atomic():
+        with pytest.raises(DatabaseError):
+            hand_written(ProofLock, "UPDATE {table} SET no_such_column = 1", [])
+
+        assert transaction.get_connection().needs_rollback
+
+
+def test_it_refuses_an_event_about_someone_not_saved(alice):
+    with pytest.raises(ValueError, match="unsaved"):
+        hand_written_insert(AuditEvent(action="duo_auth", subject=User(username="x@example.edu")))
+
+    assert not AuditEvent.objects.exists()
