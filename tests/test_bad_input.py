@@ -8,6 +8,7 @@ failure its lock counts).
 """
 
 import json
+import os
 from email.utils import formatdate
 from urllib.parse import quote
 
@@ -83,8 +84,9 @@ UNIVERSAL = ["response_type", "client_id", "request", "redirect_uri", "scope", "
 TOKEN = ["grant_type", "code", "redirect_uri", "client_id", "client_assertion_type",
          "client_assertion"]  # fmt: skip
 
+# BAD_INPUT_EXAMPLES=2000 for a longer hunt than CI's.
 EXAMPLES = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("BAD_INPUT_EXAMPLES", 40)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
