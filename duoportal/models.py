@@ -93,18 +93,22 @@ def hand_written(model, sql, params):
     for PostgreSQL's inet).
     """
     connection = connections[router.db_for_write(model)]
-    values = [
-        model._meta.get_field(param[0]).get_db_prep_save(param[1], connection)
-        if isinstance(param, tuple)
-        else param
-        for param in params
-    ]
+    values = _adapted(model, params, connection)
     table = connection.ops.quote_name(model._meta.db_table)
     # As the ORM's writes do: an error spoils the transaction it happened in.
     with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(sql.format(table=table), values)
         row = cursor.fetchone() if cursor.description else None
         return cursor.rowcount, row
+
+
+def _adapted(model, params, connection):
+    return [
+        model._meta.get_field(param[0]).get_db_prep_save(param[1], connection)
+        if isinstance(param, tuple)
+        else param
+        for param in params
+    ]
 
 
 def hand_written_insert(instance):
@@ -139,18 +143,22 @@ def hand_written_insert(instance):
 
 def hand_written_first(model, sql, params):
     """The first `model` that `sql` selects, or None. In `sql`, {columns} are the model's
-    columns in the order it expects them, and {table} is its table.
+    columns in the order it expects them, and {table} is its table; `params` as for
+    hand_written.
 
     For the lookups every Duo API call makes (the integration, the person, their
-    code): the ORM compiles such a lookup in eight times what the query then
-    costs (0.26 against 0.03 ms on SQLite). The row is converted to Python as
-    the ORM converts it (aware datetimes, JSON).
+    code), and every signed-in page (the session, the person): the ORM compiles
+    such a lookup in eight times what the query then costs (0.26 against 0.03 ms
+    on SQLite). The row is converted to Python as the ORM converts it (aware
+    datetimes, JSON).
     """
     connection = connections[router.db_for_read(model)]
     columns, converters = _reading(model, connection)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(columns=columns, table=table), params)
+        cursor.execute(
+            sql.format(columns=columns, table=table), _adapted(model, params, connection)
+        )
         row = cursor.fetchone()
     if row is None:
         return None

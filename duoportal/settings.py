@@ -247,7 +247,9 @@ ACCOUNT_UNIQUE_EMAIL = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 
-# Sessions: gone when the browser closes (a borrowed phone), at most 8 hours.
+# Sessions: gone when the browser closes (a borrowed phone), at most 8 hours. In
+# the database, as Django's own backend keeps them (duoportal/sessions.py).
+SESSION_ENGINE = "duoportal.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 8 * 60 * 60
 # The protected part asks for the second factor again after this much idleness.

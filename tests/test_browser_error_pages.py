@@ -1,11 +1,11 @@
 """The 500 and 503 pages on a phone: what happened, what to do, and the helpdesk's reference."""
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import OperationalError
 from playwright.sync_api import expect
 
 from duoportal.models import User
+from duoportal.sessions import SessionStore
 from tests.browser import Screens, screenshot_dir, sign_in
 from tests.idp import PEOPLE
 
