@@ -1,5 +1,5 @@
-"""Bad input everywhere (hypothesis): every form field, URL parameter, cookie and Duo API
-parameter.
+"""Bad input everywhere (hypothesis): every form field, URL parameter, cookie, request header
+and Duo API parameter.
 
 Empty, huge, NUL and control characters, invalid UTF-8, wrong JSON types,
 repeated keys, other people's ids, SQL and HTML fragments; signed and not,
@@ -193,6 +193,33 @@ def test_no_cookie_makes_a_500(world, page, name, value, signed_in):
 
     answered(browser.get(page, HTTP_COOKIE=header))
     answered(browser.post("/verify/passcode/", {"passcode": "123456789"}, HTTP_COOKIE=header))
+
+    assert snapshot() == before
+
+
+@EXAMPLES
+@given(
+    page=st.sampled_from(PAGES),
+    header=st.sampled_from(
+        ["HTTP_USER_AGENT", "HTTP_ACCEPT_LANGUAGE", "HTTP_X_FORWARDED_FOR", "HTTP_REFERER"]
+    ),
+    value=text,
+    signed_in=st.booleans(),
+    behind_a_proxy=st.booleans(),
+)
+def test_no_request_header_makes_a_500(
+    world, settings, page, header, value, signed_in, behind_a_proxy
+):
+    settings.TRUSTED_PROXY_COUNT = 1 if behind_a_proxy else 0
+    browser = Client()
+    if signed_in:
+        browser.force_login(world["alice"])
+    # What the wire carries: bytes, which WSGI hands over as Latin-1.
+    headers = {header: value.encode("utf-8", "surrogatepass").decode("latin-1")}
+    before = snapshot()
+
+    answered(browser.get(page, **headers))
+    answered(browser.post("/verify/passcode/", {"passcode": "123456789"}, **headers))
 
     assert snapshot() == before
 
