@@ -91,6 +91,17 @@ def test_it_says_wrong_passcode_and_tries_left(signed_in, alice):
     assert signed_in.get("/my-account/").status_code == 302
 
 
+def test_a_wrong_passcode_stays_within_ten_queries(signed_in, alice, django_assert_max_num_queries):
+    BypassCode.objects.issue(alice, via="culink")
+    signed_in.post(URL, {"passcode": "000000000"})  # The first makes the lock's row.
+
+    # Issue 12's target is ten: on SQLite, a BEGIN this test's own transaction hides.
+    with django_assert_max_num_queries(8):
+        response = signed_in.post(URL, {"passcode": "000000000"})
+
+    assert "Wrong passcode. 8 tries left." in response.text
+
+
 def test_it_says_until_when_it_is_locked(signed_in, alice):
     _, plaintext = BypassCode.objects.issue(alice, via="culink")
     with time_machine.travel(datetime(2026, 11, 27, 2, 0, tzinfo=UTC)):
