@@ -47,7 +47,7 @@ def card_start(request):
 @never_cache
 @login_required
 def card(request):
-    form = CardCheckForm(request.POST or None)
+    form, result = CardCheckForm(request.POST or None), None
     if request.method == "POST" and form.is_valid():
         throttle = partial(per_address, request, "card")
         if seconds := unless_locked(request.user, ProofLock.Kind.CARD, throttle):
@@ -58,7 +58,7 @@ def card(request):
             secondfactor.mark_card_checked(request, check.card_id)
             return redirect("bypass:card_verified")
         form.add_error("serial", refusals.card(result))
-    locked = refusals.lock_notice(request.user, ProofLock.Kind.CARD)
+    locked = refusals.lock_notice(request.user, ProofLock.Kind.CARD, result)
     return render(request, "bypass/card.html", {"form": form, "locked": locked})
 
 

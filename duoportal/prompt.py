@@ -69,11 +69,7 @@ def passcode_prompt(request, person, throttle=None):
                 prompt.method = method
                 return prompt
             prompt.form.add_error("passcode", refusals.passcode(prompt.result))
-            # The check's answer says whether the lock is on: no second read of it.
-            until = prompt.result.locked_until
-            prompt.locked = refusals.locked(ProofLock.Kind.PASSCODE, until) if until else None
-            return prompt
-    prompt.locked = refusals.lock_notice(person, ProofLock.Kind.PASSCODE)
+    prompt.locked = refusals.lock_notice(person, ProofLock.Kind.PASSCODE, prompt.result)
     return prompt
 
 

@@ -47,9 +47,15 @@ def busy():
     )
 
 
-def lock_notice(user, kind):
-    """What a page of `kind` says instead of its form while it is locked, or None."""
-    until = ProofLock.objects.locked_until(user, kind)
+def lock_notice(user, kind, result=None):
+    """What a page of `kind` says instead of its form while it is locked, or None.
+
+    After a check, its `result` says whether the lock is on: no second read of it.
+    """
+    if result is not None:
+        until = result.locked_until
+    else:
+        until = ProofLock.objects.locked_until(user, kind)
     return locked(kind, until) if until else None
 
 

@@ -23,7 +23,7 @@ def start(request):
 @never_cache
 @login_required
 def submit(request):
-    form = RescueCodeForm(request.POST or None)
+    form, result = RescueCodeForm(request.POST or None), None
     if request.method == "POST" and form.is_valid():
         throttle = partial(per_address, request, "rescue")
         if seconds := unless_locked(request.user, ProofLock.Kind.RESCUE, throttle):
@@ -39,7 +39,7 @@ def submit(request):
             if issued:
                 return code_screen(request, *issued, rescue_codes_left=result.uses_left)
             form.add_error("code", refusals.rescue(result))
-    locked = refusals.lock_notice(request.user, ProofLock.Kind.RESCUE)
+    locked = refusals.lock_notice(request.user, ProofLock.Kind.RESCUE, result)
     return render(request, "rescue/submit.html", {"form": form, "locked": locked})
 
 
