@@ -492,7 +492,11 @@ class CardCheckManager(models.Manager):
             token=token,
             used_at__isnull=True,
             created_at__gt=fresh_since,
-            card__status=CULinkCard.Status.ACTIVE,
+            # A subquery, not a join (card__status): with a join, Django's UPDATE
+            # becomes "WHERE id IN (SELECT ... FROM this table ...)", and PostgreSQL
+            # re-checks a row another request has just used against that subquery's
+            # old snapshot, where it is still unused: every racing request used it.
+            card__in=CULinkCard.objects.filter(status=CULinkCard.Status.ACTIVE),
         )
 
     def use(self, user, token):

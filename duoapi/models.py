@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -283,9 +284,13 @@ class AuthorizationRequestManager(models.Manager):
         found = self.filter(
             code_hash=code_digest(code),
             integration=integration,
-            integration__enabled=True,
+            # Subqueries, not joins (integration__enabled): with a join, Django's UPDATE
+            # becomes "WHERE id IN (SELECT ... FROM this table ...)", and PostgreSQL
+            # re-checks a row another exchange has just taken against that subquery's
+            # old snapshot, where it is still untaken: racing exchanges all got a token.
+            integration__in=Integration.objects.filter(enabled=True),
             # Disabled by the helpdesk since answering: no id_token for them.
-            person__is_active=True,
+            person__in=get_user_model().objects.filter(is_active=True),
             redirect_uri=redirect_uri,
             outcome=AuthorizationRequest.Outcome.ALLOW,
             answered_at__gt=timezone.now() - CODE_LIFETIME,

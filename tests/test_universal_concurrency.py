@@ -11,6 +11,7 @@ from django.test import Client
 import bypass.models
 from bypass.models import BypassCode
 from duoapi import oauth
+from duoapi.models import AuthorizationRequest
 from tests.threads import race, thread_count
 from tests.universal import HOST, browser_get, browser_post, returned
 
@@ -71,6 +72,22 @@ def test_a_log_in_holds_no_lock_while_its_passcode_is_hashed(client, prompt, ali
     assert seen == [True]
     assert response.status_code == 302 and "duo_code=" in response["Location"]
     assert BypassCode.objects.get(user=alice).uses == 1
+
+
+def test_racing_exchanges_in_the_models_layer_take_the_code_once(vpn, alice):
+    integration, _secret = vpn
+    uri = "https://vpn.example/duo-callback"
+    request = AuthorizationRequest.objects.open(
+        integration, alice, username=ALICE, redirect_uri=uri, state="s" * 22
+    )
+    AuthorizationRequest.objects.answer(request, AuthorizationRequest.Outcome.ALLOW, "bypass")
+
+    taken = race(
+        thread_count(connection),
+        lambda: AuthorizationRequest.objects.exchange(integration, request.code, uri),
+    )
+
+    assert sum(found is not None for found in taken) == 1
 
 
 def test_racing_exchanges_of_one_code_get_one_token(client, webapp, prompt, alice):
