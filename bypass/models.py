@@ -475,12 +475,11 @@ class CardCheckManager(models.Manager):
 
     def verify(self, user, serial):
         """Check the serial; on success, a card check good for one code. Returns (result, check)."""
-        result = CULinkCard.objects.verify(user, serial)
+        passed = []
+        result = CULinkCard.objects.verify(user, serial, on_match=passed.append)
         if not result:
             return result, None
-        # A person has one active card at most, and only it passes a check.
-        card = CULinkCard.objects.filter(user=user, status=CULinkCard.Status.ACTIVE).first()
-        return result, self.create(user=user, card=card, token=secrets.token_urlsafe(24))
+        return result, self.create(user=user, card=passed[0], token=secrets.token_urlsafe(24))
 
     def _fresh(self, user, token):
         # A posted token is checked before any query: PostgreSQL rejects NUL bytes.

@@ -655,15 +655,17 @@ class CULinkCardManager(models.Manager):
         )
         return outcome
 
-    def verify(self, user, serial):
+    def verify(self, user, serial, *, on_match=None):
+        """Check `serial` against `user`'s cards; `on_match(card)`, if given, gets the
+        card that passed."""
         return ProofLock.objects.attempt(
             user,
             ProofLock.Kind.CARD,
-            lambda: self._check(user, serial),
+            lambda: self._check(user, serial, on_match),
             action=AuditEvent.Action.CARD_CHECK,
         )
 
-    def _check(self, user, serial):
+    def _check(self, user, serial, on_match=None):
         typed = _digest(normalize_serial(serial) or "")
         cards = list(self.filter(user=user))
         # Compare with every card of the person, without stopping early.
@@ -674,6 +676,8 @@ class CULinkCardManager(models.Manager):
                 return CheckResult(Reason.REVOKED)
             if card.is_expired:
                 return CheckResult(Reason.EXPIRED)
+            if on_match:
+                on_match(card)
             return CheckResult(Reason.ACCEPTED)
         if any(card.is_usable for card in cards):
             return CheckResult(Reason.WRONG_CODE)
