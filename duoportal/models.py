@@ -201,7 +201,7 @@ def one_by(model, field, value):
     column = connection.ops.quote_name(field.column)
     # The column is the model's own, never the caller's input; the value is a parameter.
     sql = f"SELECT {{columns}} FROM {{table}} WHERE {column} = %s"  # noqa: S608
-    return hand_written_first(model, sql, [field.get_db_prep_value(value, connection)])
+    return hand_written_first(model, sql, [(field.name, value)])
 
 
 def one_or_none(queryset):
