@@ -6,11 +6,12 @@ import re
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 
 from bypass.models import BypassCode
 from duoportal.logs import RequestIdFilter
-from duoportal.models import CULinkCard
+from duoportal.models import AuditEvent, CULinkCard
 from tests.conftest import pass_card_check
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,36 @@ def test_the_events_of_a_request_carry_its_id(client, alice, caplog):
         response = client.post("/verify/passcode/", {"passcode": "000000000"})
 
     assert {getattr(r, "request_id", None) for r in caplog.records} == {response["X-Request-ID"]}
+
+
+# Committed as in production, where the line is written the moment its event commits,
+# within the request (the test's own transaction would hold it until the test ends).
+@pytest.mark.django_db(transaction=True)
+def test_each_event_is_a_line_with_the_request_id_and_the_event(client, alice, caplog):
+    client.force_login(alice)
+    with caplog.at_level(logging.INFO):
+        response = client.post("/verify/passcode/", {"passcode": "000000000"})
+
+    [event] = AuditEvent.objects.filter(action="bypass_use")
+    [line] = [line for line in lines(caplog, "duoportal.audit") if line.event == event.pk]
+    assert (line.request_id, line.action, line.outcome, line.subject) == (
+        response["X-Request-ID"],
+        "bypass_use",
+        event.outcome,
+        "alice@example.edu",
+    )
+    assert line.getMessage() == f"bypass_use alice@example.edu {event.outcome}"
+    assert json.loads(json_formatter().format(line))["event"] == event.pk
+
+
+def test_an_event_rolled_back_is_not_logged(alice, caplog, django_capture_on_commit_callbacks):
+    with caplog.at_level(logging.INFO), django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            AuditEvent.objects.record("card_check", subject=alice, outcome="accepted")
+            raise RuntimeError
+        AuditEvent.objects.record("card_check", subject=alice, outcome="wrong_code")
+
+    assert [line.outcome for line in lines(caplog, "duoportal.audit")] == ["wrong_code"]
 
 
 def test_an_id_from_a_trusted_proxy_is_kept(settings, client):
@@ -91,10 +122,12 @@ def test_production_writes_one_json_object_per_line():
     }
 
 
-def test_no_code_serial_or_secret_reaches_the_logs(client, alice, caplog, settings):
+def test_no_code_serial_or_secret_reaches_the_logs(
+    client, alice, caplog, settings, django_capture_on_commit_callbacks
+):
     """Every flow that carries a secret, at DEBUG: nothing of them in any log line."""
     serial = "51002345"
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
         verified = pass_card_check(client, alice, serial)
         token = {"token": verified.session["card_check_token"]}
         code = verified.post("/bypass-code/card/code/", token).context["plaintext"]
@@ -109,6 +142,7 @@ def test_no_code_serial_or_secret_reaches_the_logs(client, alice, caplog, settin
 
     text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     assert len(caplog.records) > 5
+    assert len(lines(caplog, "duoportal.audit")) > 5, "the events' lines are scanned too"
     for secret in [serial, code, *rescue, *[r.replace("-", "") for r in rescue], *hashes]:
         assert secret not in text, "a secret reached the logs"
     assert CULinkCard.objects.filter(serial=serial).exists()
@@ -125,5 +159,6 @@ def test_no_passcode_or_key_from_an_application_reaches_the_logs(duo, vpn, alice
 
     text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     assert len(lines(caplog)) == 3
+    assert len(lines(caplog, "duoportal.audit")) >= 3, "the events' lines are scanned too"
     for secret_text in [code, "987654321", "876543210", secret]:
         assert secret_text not in text
