@@ -60,21 +60,24 @@ def client_ip(request):
     person's (as allauth reads it); a request with fewer entries did not come
     through them, and its own REMOTE_ADDR is taken.
     """
-    remote = _address(request.META.get("REMOTE_ADDR", ""))
+    remote_addr = request.META.get("REMOTE_ADDR", "")
+    remote = _address(remote_addr)
     networks, count = settings.TRUSTED_PROXIES, settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if remote is None or not forwarded or not (networks or count):
+    # gunicorn on a unix socket gives no REMOTE_ADDR: the peer is a proxy on the same
+    # host (nginx), as trusted as one on the loopback address would be.
+    local_proxy = remote_addr == ""
+    if not forwarded or not (networks or count) or not (remote or local_proxy):
         return str(remote) if remote else None
-    chain = [*forwarded.split(","), str(remote)]
+    hops = [_address(hop) for hop in forwarded.split(",")]
     if networks:
-        for hop in reversed(chain):
-            address = _address(hop)
+        for address in reversed(hops if local_proxy else [*hops, remote]):
             if address is None or not any(address in network for network in networks):
                 return str(address) if address else None
-        return str(_address(chain[0]))
-    if len(chain) <= count:
-        return str(remote)
-    address = _address(chain[-(count + 1)])
+        return str(hops[0])
+    if len(hops) < count:
+        return str(remote) if remote else None
+    address = hops[-count]
     return str(address) if address else None
 
 

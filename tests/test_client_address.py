@@ -63,6 +63,32 @@ def test_proxy_networks_are_read_from_the_right_while_they_are_proxies(forwarded
     assert address(forwarded, remote, networks=PROXIES) == expected
 
 
+@pytest.mark.parametrize(
+    ("forwarded", "trust", "expected"),
+    [
+        # nginx on the same host, talking to gunicorn's unix socket: no REMOTE_ADDR.
+        ("203.0.113.5", {"count": 1}, "203.0.113.5"),
+        ("6.6.6.6, 203.0.113.5", {"count": 1}, "203.0.113.5"),
+        ("6.6.6.6, 203.0.113.5, 10.0.0.2", {"count": 2}, "203.0.113.5"),
+        ("6.6.6.6, 203.0.113.5", {"networks": PROXIES}, "203.0.113.5"),
+        ("6.6.6.6, 203.0.113.5, 10.0.0.2", {"networks": PROXIES}, "203.0.113.5"),
+        # Fewer entries than proxies: no address rather than one the caller chose.
+        ("203.0.113.5", {"count": 2}, None),
+        # Nothing trusted: the header is still not believed.
+        ("203.0.113.5", {}, None),
+    ],
+)
+def test_behind_a_proxy_on_a_unix_socket_the_header_is_read_as_far_as_trusted(
+    forwarded, trust, expected
+):
+    assert address(forwarded, remote="", **trust) == expected
+
+
+def test_a_remote_address_that_is_not_one_trusts_nothing():
+    assert address("203.0.113.5", remote="junk", count=1) is None
+    assert address("203.0.113.5", remote="junk", networks=PROXIES) is None
+
+
 @pytest.mark.django_db
 def test_the_audit_trail_has_the_persons_address_behind_a_proxy(client, alice):
     client.force_login(alice)
