@@ -15,7 +15,7 @@ from duoportal.models import AuditEvent
 
 class PortalAccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request):
-        """The client's address as the rest of the portal reads it (for allauth's rate limits).
+        """The client's address as the rest of the portal reads it, wherever allauth asks.
 
         allauth's own reading raises ImproperlyConfigured, a 500, for an X-Forwarded-For
         with fewer entries than TRUSTED_PROXY_COUNT: anyone can send one.

@@ -235,7 +235,7 @@ SOCIALACCOUNT_PROVIDERS = {
 }
 SOCIALACCOUNT_ONLY = True
 SOCIALACCOUNT_ADAPTER = "duoportal.adapters.MicrosoftAccountAdapter"
-# allauth's rate limits read the client's address as the portal does (middleware.client_ip).
+# allauth reads the client's address as the portal does (middleware.client_ip).
 ACCOUNT_ADAPTER = "duoportal.adapters.PortalAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 # Never link accounts by e-mail address (CVE-2023-36871): people are keyed on
@@ -246,6 +246,10 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
+# allauth's rate limits guard password, e-mail and sign-up forms the portal does not
+# have (SOCIALACCOUNT_ONLY), and they read the cache without letting a request through
+# when Redis is down: a 500. The portal's own throttles guard every check that hashes.
+ACCOUNT_RATE_LIMITS = False
 
 # Sessions: gone when the browser closes (a borrowed phone), at most 8 hours. In
 # the database, as Django's own backend keeps them (duoportal/sessions.py).
