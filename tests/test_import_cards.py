@@ -2,8 +2,9 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 
-from duoportal import helpdesk
+from duoportal import cardimport, helpdesk
 from duoportal.models import CULinkCard
 
 pytestmark = pytest.mark.django_db
@@ -263,6 +264,25 @@ def test_a_failed_nightly_import_is_e_mailed_to_the_helpdesk(alice, bob, tmp_pat
     assert (mail.to, mail.subject) == (["helpdesk@example.edu"], "The nightly card import failed")
     assert "line 3" in mail.body and "Nothing imported" in mail.body
     assert "51009999" not in mail.body and not CULinkCard.objects.exists()
+
+
+def test_an_import_the_database_stops_is_e_mailed_without_the_errors_text(
+    alice, tmp_path, mailoutbox, monkeypatch
+):
+    path = tmp_path / "cards.csv"
+    path.write_text(HEADER + "alice@example.edu,51002345,active,\n")
+
+    def database_gone(rows, **kwargs):
+        raise OperationalError("server closed the connection at (serial)=(51002345)")
+
+    monkeypatch.setattr(cardimport, "apply", database_gone)
+    with pytest.raises(OperationalError):
+        call_command("import_cards", str(path), mail_on_failure=["helpdesk@example.edu"])
+
+    [mail] = mailoutbox
+    assert (mail.to, mail.subject) == (["helpdesk@example.edu"], "The nightly card import failed")
+    assert "OperationalError" in mail.body and "Nothing was imported" in mail.body
+    assert "51002345" not in mail.body and not CULinkCard.objects.exists()
 
 
 def test_a_good_import_sends_no_mail(alice, tmp_path, mailoutbox):

@@ -23,7 +23,8 @@ class Command(BaseCommand):
             metavar="ADDRESS",
             action="append",
             default=[],
-            help="e-mail this address (the helpdesk) why, when nothing could be imported",
+            help="e-mail this address (the helpdesk) why, when nothing could be imported "
+            "(a file with problems, or an error such as the database not answering)",
         )
 
     def handle(self, *args, file, mail_on_failure, **options):
@@ -35,6 +36,19 @@ class Command(BaseCommand):
                 send_mail(
                     "The nightly card import failed",
                     f"{error}\n\n" + "\n".join(self.problems),
+                    None,
+                    mail_on_failure,
+                )
+            raise
+        except Exception as error:
+            if mail_on_failure:
+                # Not the error's text: a database's may quote a row, and so a serial.
+                send_mail(
+                    "The nightly card import failed",
+                    f"The import stopped on an unexpected error ({type(error).__name__}), such as "
+                    "the database not answering. Nothing was imported: the import is one "
+                    "transaction. The system's log (journalctl -u duoportal-import-cards) has "
+                    "the details.",
                     None,
                     mail_on_failure,
                 )
