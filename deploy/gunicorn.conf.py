@@ -36,6 +36,33 @@ max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn's own lines (its start, a worker that timed out) as JSON too when the portal's
+# are (LOG_FORMAT, whose default is JSON in production: duoportal/settings.py), so the log
+# collector reads one format.
+production = os.environ.get("DUOPORTAL_ENV") == "production"
+if os.environ.get("LOG_FORMAT", "json" if production else "text") == "json":
+    logconfig_dict = {
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {
+            name: {"level": level, "handlers": ["json"], "propagate": False, "qualname": name}
+            for name, level in (("gunicorn.error", loglevel.upper()), ("gunicorn.access", "INFO"))
+        },
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "{asctime}{levelname}{name}{message}",
+                "style": "{",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            }
+        },
+    }
 # The portal, not gunicorn, decides which proxy to believe (TRUSTED_PROXY_COUNT).
 forwarded_allow_ips = ""
 # systemd stops and reloads the service with signals; no control socket is

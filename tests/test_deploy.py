@@ -1,6 +1,7 @@
 """The portal as docs/deploy.md runs it: production settings, collectstatic, gunicorn with
 deploy/gunicorn.conf.py, behind a proxy that sets X-Forwarded-For and X-Forwarded-Proto."""
 
+import json
 import os
 import re
 import runpy
@@ -37,9 +38,10 @@ def production(tmp_path):
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT, env=env, check=True, timeout=120,
     )  # fmt: skip
+    log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "duoportal.wsgi"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stderr=log,
     )  # fmt: skip
     url = f"http://localhost:{port}"
     try:
@@ -48,6 +50,7 @@ def production(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
 
 
 def test_it_serves_hashed_compressed_static_files_behind_a_proxy(production):
@@ -76,6 +79,17 @@ def test_the_load_balancer_asks_over_plain_http_by_address(production):
 
     assert answer.status_code == 200
     assert answer.json()["database"] == "ok"
+
+
+def test_every_line_it_logs_is_json_gunicorns_own_too(production, tmp_path):
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.5"}
+    assert requests.get(production + "/no-such-page/", headers=proxy, timeout=10).status_code == 404
+
+    lines = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines()]
+
+    loggers = {line["logger"] for line in lines}
+    assert {"gunicorn.error", "duoportal.requests", "django.request"} <= loggers
+    assert any(line["message"].startswith("Booting worker") for line in lines)
 
 
 @pytest.mark.parametrize(("threads", "worker_class"), [("4", "gthread"), ("1", "sync")])
