@@ -100,11 +100,18 @@ def card_issue(request):
         )
         return redirect("bypass:card")
     request.session.pop(CHECK_TOKEN_KEY, None)
-    return code_screen(request, *issued)
+    # The check just used up was taken only while its card was active: no need to ask again.
+    return code_screen(request, *issued, card_checked=True)
 
 
-def code_screen(request, code, plaintext, **extra):
-    """The one response that ever shows the code. Its views are never_cache (no-store)."""
+def code_screen(request, code, plaintext, *, card_checked=None, **extra):
+    """The one response that ever shows the code. Its views are never_cache (no-store).
+
+    `card_checked`: whether a card was checked lately in this session, if the caller
+    knows (else it is read, see secondfactor.card_checked).
+    """
+    if card_checked is None:
+        card_checked = secondfactor.card_checked(request)
     return render(
         request,
         "bypass/code.html",
@@ -114,7 +121,7 @@ def code_screen(request, code, plaintext, **extra):
             "plaintext": plaintext,
             # A card check also allows a first authenticator app (see the sign-in issue).
             "offer_authenticator": not duo_account_mode()
-            and secondfactor.card_checked(request)
+            and card_checked
             and not request.user.authenticators.filter(confirmed=True).exists(),
             "name_form": AuthenticatorNameForm(),
             **extra,
