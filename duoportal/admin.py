@@ -141,6 +141,11 @@ class PortalModelAdmin(admin.ModelAdmin):
         except (IncorrectLookupParameters, OverflowError) as error:
             raise BadRequest("Malformed filter.") from error
 
+    def get_object(self, request, object_id, from_field=None):
+        # An empty ?_to_field= passes Django's check of the field, which skips an empty one,
+        # and is then looked up as a field named "": a 500 on every change and delete page.
+        return super().get_object(request, object_id, from_field or None)
+
     def response_action(self, request, queryset):
         # The rows an action is for, as posted by the changelist's checkboxes.
         self._refuse_malformed_ids(self.opts.pk, request.POST.getlist(ACTION_CHECKBOX_NAME))
