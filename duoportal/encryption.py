@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
-def _fernet():
+def _fernets():
+    """One Fernet per key, the first one first (it encrypts; every one decrypts)."""
     keys = settings.TOTP_ENCRYPTION_KEYS
     if not keys:
         # Development only: production settings refuse to start without keys.
@@ -16,7 +17,11 @@ def _fernet():
             raise ImproperlyConfigured("TOTP_ENCRYPTION_KEYS is empty.")
         digest = hashlib.sha256(f"totp:{settings.SECRET_KEY}".encode()).digest()
         keys = [base64.urlsafe_b64encode(digest).decode()]
-    return MultiFernet([Fernet(key) for key in keys])
+    return [Fernet(key) for key in keys]
+
+
+def _fernet():
+    return MultiFernet(_fernets())
 
 
 def encrypt(text):
@@ -29,3 +34,16 @@ def decrypt(token):
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         return None
+
+
+def under_first_key(token):
+    """`token` encrypted with the first key, or None when it already is.
+
+    Raises InvalidToken when no configured key opens it (manage.py reencrypt_secrets).
+    """
+    fernets = _fernets()
+    try:
+        fernets[0].decrypt(token.encode())
+    except InvalidToken:
+        return MultiFernet(fernets).rotate(token.encode()).decode()
+    return None

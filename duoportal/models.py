@@ -269,11 +269,11 @@ class AuditEventManager(models.Manager.from_queryset(AuditQuerySet)):
         # The same event as a log line, which carries the request's id (duoportal.logs):
         # from the id a person reads out, the helpdesk finds what happened, and the event.
         # Once committed: an event rolled back with its transaction did not happen.
-        transaction.on_commit(partial(_log_event, event, detail), using=event._state.db)
+        transaction.on_commit(partial(_log_event, event), using=event._state.db)
         return event
 
 
-def _log_event(event, detail):
+def _log_event(event):
     audit_log.info(
         "%s %s %s",
         event.action,
@@ -286,7 +286,7 @@ def _log_event(event, detail):
             "subject": event.subject_username,
             "actor": event.actor_username,
             "ip": event.ip,
-            "detail": detail,
+            "detail": event.detail,
         },
     )
 

@@ -14,7 +14,6 @@ from duoportal.encryption import encrypt
 from duoportal.management.commands.reencrypt_secrets import (
     CHANGED,
     REENCRYPTED,
-    configured_keys,
     reencrypt,
 )
 from duoportal.models import AuthenticatorDevice
@@ -138,7 +137,7 @@ def test_a_secret_rotated_between_read_and_write_keeps_its_new_value(settings):
     read = Integration.objects.get(pk=vpn.pk).secret_encrypted
     rotated = vpn.rotate_secret()
 
-    outcome = reencrypt(Integration, "secret_encrypted", vpn.pk, read, configured_keys())
+    outcome = reencrypt(Integration, "secret_encrypted", vpn.pk, read)
 
     assert outcome == CHANGED
     assert Integration.objects.get(pk=vpn.pk).secrets[0] == rotated
@@ -149,9 +148,7 @@ def test_a_value_read_unchanged_is_written(settings):
     vpn, secret = Integration.objects.create_integration("VPN")
     settings.TOTP_ENCRYPTION_KEYS = [NEW, OLD]
 
-    outcome = reencrypt(
-        Integration, "secret_encrypted", vpn.pk, vpn.secret_encrypted, configured_keys()
-    )
+    outcome = reencrypt(Integration, "secret_encrypted", vpn.pk, vpn.secret_encrypted)
 
     settings.TOTP_ENCRYPTION_KEYS = [NEW]
     assert outcome == REENCRYPTED

@@ -13,10 +13,12 @@ they are, so a second run changes nothing.
 import logging
 from collections import Counter
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from duoportal.encryption import decrypt, under_first_key
 
 logger = logging.getLogger(__name__)
 
@@ -31,32 +33,18 @@ ENCRYPTED_FIELDS = [
 REENCRYPTED, CURRENT, CHANGED = "re-encrypted", "already current", "changed meanwhile"
 
 
-class Keys:
-    """The configured keys: the first encrypts, every one decrypts."""
-
-    def __init__(self, keys):
-        fernets = [Fernet(key) for key in keys]
-        self.first, self.every = fernets[0], MultiFernet(fernets)
-
-
-def configured_keys():
+def check_keys():
+    # The portal makes a key of SECRET_KEY when there is none (development): nothing
+    # to move secrets to, nor from.
     if not settings.TOTP_ENCRYPTION_KEYS:
         raise CommandError("TOTP_ENCRYPTION_KEYS is empty: there is no key to re-encrypt with.")
     try:
-        return Keys(settings.TOTP_ENCRYPTION_KEYS)
+        decrypt("")  # Makes every key's Fernet first: a malformed key is a ValueError.
     except ValueError as error:
         # The error names no key, and neither does this message.
         raise CommandError(
             "TOTP_ENCRYPTION_KEYS holds a value that is not a Fernet key."
         ) from error
-
-
-def opens(fernet, token):
-    try:
-        fernet.decrypt(token.encode())
-    except InvalidToken:
-        return False
-    return True
 
 
 def rows(model, field, batch):
@@ -68,15 +56,15 @@ def rows(model, field, batch):
         page = list(values.filter(pk__gt=page[-1][0])[:batch])
 
 
-def reencrypt(model, field, pk, token, keys):
+def reencrypt(model, field, pk, token):
     """Move one value to the first key: REENCRYPTED, CURRENT or CHANGED.
 
     The UPDATE matches the ciphertext read, so a value written since is newer
     than this one and stays. InvalidToken if no key opens `token`.
     """
-    if opens(keys.first, token):
+    rotated = under_first_key(token)
+    if rotated is None:
         return CURRENT
-    rotated = keys.every.rotate(token.encode()).decode()
     updated = model._base_manager.filter(pk=pk, **{field: token}).update(**{field: rotated})
     return REENCRYPTED if updated else CHANGED
 
@@ -99,17 +87,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch, **options):
-        keys = configured_keys()
+        check_keys()
         fields = [(kind, apps.get_model(label), field) for kind, label, field in ENCRYPTED_FIELDS]
         # Everything is checked before anything is written, so a value lost to
         # a dropped key stops the run with every row as it was.
         for kind, model, field in fields:
             for pk, token in rows(model, field, batch):
-                if not opens(keys.every, token):
+                if decrypt(token) is None:
                     raise unreadable(kind, pk, "nothing was changed.")
         changed = 0
         for kind, model, field in fields:
-            counts = self._reencrypt(kind, model, field, batch, keys)
+            counts = self._reencrypt(kind, model, field, batch)
             changed += counts[CHANGED]
             self._report(kind, counts)
         if changed:
@@ -117,11 +105,11 @@ class Command(BaseCommand):
                 "Values changed while this ran were kept; run it again to check them."
             )
 
-    def _reencrypt(self, kind, model, field, batch, keys):
+    def _reencrypt(self, kind, model, field, batch):
         counts = Counter()
         for pk, token in rows(model, field, batch):
             try:
-                counts[reencrypt(model, field, pk, token, keys)] += 1
+                counts[reencrypt(model, field, pk, token)] += 1
             except InvalidToken as error:
                 # Written since the check by a server with other keys. What was
                 # re-encrypted so far opens with the first key: nothing is lost.
