@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from bypass.models import BypassCode, CardCheck
+from duoportal.models import CULinkCard
 from tests.conftest import pass_card_check
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,26 @@ def test_it_refuses_another_persons_check(checked, client, bob):
     assert client.post(ISSUE, {"token": check})["Location"] == "/bypass-code/card/check/"
     assert not BypassCode.objects.exists()
     assert CardCheck.objects.get(token=check).used_at is None
+
+
+@pytest.mark.parametrize("spoil", ["used", "another person's", "card lost", "card revoked"])
+def test_the_verified_page_sends_back_to_the_card_check_once_the_check_is_spoilt(
+    checked, alice, bob, spoil
+):
+    check = token(checked)
+    if spoil == "used":
+        assert CardCheck.objects.use(alice, check)
+    elif spoil == "another person's":
+        CardCheck.objects.filter(token=check).update(user=bob)
+    else:
+        status = CULinkCard.Status.LOST if spoil == "card lost" else CULinkCard.Status.REVOKED
+        CULinkCard.objects.filter(user=alice).update(status=status)
+
+    response = checked.get(VERIFIED, follow=True)
+
+    assert response.redirect_chain[0][0] == "/bypass-code/card/check/"
+    assert "Your card check has expired or was used." in response.text
+    assert check not in response.text
 
 
 def test_it_refuses_a_token_from_an_older_page(checked, alice):
