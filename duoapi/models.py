@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duoapi.oauth import REDIRECT_URI_LENGTH, return_origin
 from duoportal.encryption import decrypt, encrypt
-from duoportal.models import one_by, one_or_none, optional_person
+from duoportal.models import hand_written_first, one_by, optional_person
 
 # Duo's shapes: an integration key is "DI" and 18 upper-case letters and
 # digits (20 characters, the client_id length duo_universal insists on); a
@@ -225,9 +225,17 @@ class AuthorizationRequestManager(models.Manager):
         if not isinstance(key, str) or len(key) > 64:
             return None
         fresh_since = timezone.now() - PROMPT_LIFETIME
-        return one_or_none(
-            self.select_related("integration", "person").filter(key=key, created_at__gt=fresh_since)
+        # Three reads by hand, not one joined by the ORM: compiling that join was a
+        # third of the prompt's time, three times what the three reads cost.
+        answer = hand_written_first(
+            self.model,
+            "SELECT {columns} FROM {table} WHERE key = %s AND created_at > %s",
+            [key, ("created_at", fresh_since)],
         )
+        if answer is not None:
+            answer.integration = one_by(Integration, "id", answer.integration_id)
+            answer.person = one_by(get_user_model(), "id", answer.person_id)
+        return answer
 
     def claim(self, request):
         """Take `request` for one Log In's passcode check. Returns (request, claimed).

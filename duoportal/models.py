@@ -208,19 +208,6 @@ def one_by(model, field, value):
     return hand_written_first(model, sql, [(field.name, value)])
 
 
-def one_or_none(queryset):
-    """The row of `queryset`, filtered on a unique key, or None.
-
-    What .first() does, without its ORDER BY, whose compiling is about a third
-    of such a lookup's cost. For a lookup that joins (select_related); one_by
-    reads a single table's row for less.
-    """
-    try:
-        return queryset.get()
-    except queryset.model.DoesNotExist:
-        return None
-
-
 def optional_person(verbose_name, related_name="+"):
     """A link to a person that becomes NULL, not a cascade, when they are deleted."""
     return models.ForeignKey(
