@@ -1,7 +1,7 @@
 """Sign-in with Microsoft 365 through the real allauth code, against the development provider."""
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.models import SocialAccount, SocialApp
 
 from duoportal.devidp.identity import object_id
 from duoportal.models import AuditEvent, User
@@ -224,3 +224,20 @@ def test_the_sign_in_form_carries_where_to_go_next(client, db):
 
     assert 'action="/accounts/microsoft/login/?process=login&amp;next=%2Fadmin%2F"' in page
     assert 'action="/accounts/microsoft/login/?process=login"' in client.get("/").text
+
+
+def test_it_uses_the_application_from_settings_even_with_one_in_allauths_table(portal, browser):
+    # A row added by hand (admin does not show the table) must not take the sign-in down.
+    SocialApp.objects.create(provider="microsoft", name="stray", client_id="someone-elses")
+
+    response = sign_in(browser, portal, "newton@example.edu")
+
+    assert response.url == portal + "/"
+    assert "Hello, Newton Yip" in response.text
+    assert SocialAccount.objects.get(user__username="newton@example.edu").provider == "microsoft"
+
+
+def test_the_sign_in_page_reads_no_table(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        page = client.get("/accounts/microsoft/login/")
+    assert "Sign in with Microsoft 365 (O365)" in page.text
