@@ -21,7 +21,6 @@ from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock
 from duoportal.prompt import passcode_prompt
 from duoportal.secondfactor import second_factor_required
 from duoportal.throttles import per_address, too_many, unless_locked
-from rescue.models import RescueCode
 
 
 def home(request):
@@ -78,6 +77,7 @@ def account(request):
     duo = _in_duo(live_code) if duo_account_mode() else None
     if duo and duo["gone"]:
         live_code = None
+    rescue_codes_left, rescue_codes_made_at = request.user.rescue_codes.state()
     return render(
         request,
         "duoportal/account.html",
@@ -87,8 +87,8 @@ def account(request):
             "code_uses": BypassCode.objects.uses_of(live_code) if live_code else [],
             "devices": request.user.authenticators.filter(confirmed=True).order_by("created_at"),
             "name_form": AuthenticatorNameForm(),
-            "rescue_codes_left": RescueCode.objects.unused_count(request.user),
-            "has_rescue_codes": request.user.rescue_codes.exists(),
+            "rescue_codes_left": rescue_codes_left,
+            "has_rescue_codes": rescue_codes_made_at is not None,
         },
     )
 
