@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from duoportal.robot import robot_check_field
+from duoportal.widgets import TextInput
 
 
 class CardCheckForm(forms.Form):
@@ -13,7 +14,7 @@ class CardCheckForm(forms.Form):
             "required": _("Enter the serial number of your CU Link card."),
             "max_length": _("That is too long for a CU Link serial number."),
         },
-        widget=forms.TextInput(
+        widget=TextInput(
             attrs={
                 "autocomplete": "off",
                 "autocapitalize": "characters",

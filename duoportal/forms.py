@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from duoportal.widgets import TextInput
+
 
 class PasscodeForm(forms.Form):
     passcode = forms.CharField(
@@ -11,7 +13,7 @@ class PasscodeForm(forms.Form):
             "required": _("Enter the passcode."),
             "max_length": _("That is too long for a passcode."),
         },
-        widget=forms.TextInput(
+        widget=TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
@@ -24,6 +26,7 @@ class AuthenticatorNameForm(forms.Form):
         initial=_("My phone"),
         help_text=_('So you can tell your devices apart, e.g. "Work phone".'),
         error_messages={"required": _("Give the authenticator a name.")},
+        widget=TextInput(),
     )
 
 
@@ -32,5 +35,5 @@ class AuthenticatorCodeForm(forms.Form):
         label=_("Code shown in the app"),
         max_length=32,
         error_messages={"required": _("Enter the 6-digit code the app shows.")},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        widget=TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django_recaptcha.fields import ReCaptchaField
 from django_recaptcha.widgets import ReCaptchaV2Checkbox
 
+from duoportal.widgets import CheckboxInput
+
 ROBOT_ERRORS = {
     "required": _('Tick the box "I\'m not a robot".'),
     "captcha_invalid": _('The "I\'m not a robot" check failed or expired. Tick the box again.'),
@@ -36,7 +38,7 @@ class LocalRobotCheckField(forms.BooleanField):
     def __init__(self, **kwargs):
         super().__init__(
             # Never shown ticked again, like reCAPTCHA: each try needs a new tick.
-            widget=forms.CheckboxInput(check_test=lambda value: False),
+            widget=CheckboxInput(check_test=lambda value: False),
             label=_("I'm not a robot (local development check, not reCAPTCHA)"),
             error_messages={"required": ROBOT_ERRORS["required"]},
             **kwargs,

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from duoportal.widgets import TextInput
+
 
 class RescueCodeForm(forms.Form):
     code = forms.CharField(
@@ -11,7 +13,7 @@ class RescueCodeForm(forms.Form):
             "required": _("Enter one of your rescue codes."),
             "max_length": _("That is too long for a rescue code."),
         },
-        widget=forms.TextInput(
+        widget=TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )

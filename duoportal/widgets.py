@@ -1,0 +1,35 @@
+"""The portal's text boxes and checkbox, written in Python instead of through templates.
+
+Django renders a widget through three templates (text.html, input.html, attrs.html), and
+that was most of a form screen's time over a bare view (benchmarks/screens.py). These
+write the same markup as Django's own templates, which tests/test_fields.py compares
+them with. Widgets with markup of their own (reCAPTCHA's) keep their templates.
+"""
+
+from django import forms
+from django.utils.html import format_html
+
+from duoportal.templatetags.widget_attrs import html_attrs
+
+
+def _input(context):
+    # As django/forms/widgets/input.html.
+    widget = context["widget"]
+    value = widget["value"]
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        widget["type"],
+        widget["name"],
+        "" if value is None else format_html(' value="{}"', str(value)),
+        html_attrs(widget["attrs"]),
+    )
+
+
+class TextInput(forms.TextInput):
+    def render(self, name, value, attrs=None, renderer=None):
+        return _input(self.get_context(name, value, attrs))
+
+
+class CheckboxInput(forms.CheckboxInput):
+    def render(self, name, value, attrs=None, renderer=None):
+        return _input(self.get_context(name, value, attrs))
