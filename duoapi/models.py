@@ -232,9 +232,14 @@ class AuthorizationRequestManager(models.Manager):
             "SELECT {columns} FROM {table} WHERE key = %s AND created_at > %s",
             [key, ("created_at", fresh_since)],
         )
-        if answer is not None:
-            answer.integration = one_by(Integration, "id", answer.integration_id)
-            answer.person = one_by(get_user_model(), "id", answer.person_id)
+        if answer is None:
+            return None
+        integration = one_by(Integration, "id", answer.integration_id)
+        person = one_by(get_user_model(), "id", answer.person_id)
+        if integration is None or person is None:
+            # Deleted between the reads, and the request with them (a cascade).
+            return None
+        answer.integration, answer.person = integration, person
         return answer
 
     def claim(self, request):

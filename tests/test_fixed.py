@@ -12,6 +12,7 @@ INSIDE = (
     "{% url 'portal:authenticator_remove' 7 %}{% url 'portal:authenticator_remove' pk=8 %}"
     "{# a comment #}"
     "{% blocktranslate trimmed %}\n  Each rescue code works once.\n{% endblocktranslate %}"
+    "{% translate 'May' context 'month' %}"
 )
 
 
@@ -66,6 +67,8 @@ def test_a_script_prefix_is_rendered_anew():
         "{% translate name %}",
         "{% translate 'Skip to content'|upper %}",
         "{% translate 'Skip to content' as words %}",
+        "{% translate 'May' context month %}",
+        "{% blocktranslate context month %}May{% endblocktranslate %}",
         "{% url 'portal:authenticator_remove' device.pk %}",
         "{% url 'portal:authenticator_remove' pk=device.pk %}",
         "{% url view_name %}",

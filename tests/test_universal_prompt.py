@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bypass.models import BypassCode
+from duoapi import models
 from duoapi.models import AuthorizationRequest, Integration
 from duoportal.models import AuditEvent, AuthenticatorDevice, ProofLock, User
 from tests.universal import HOST, browser_get, browser_post, returned, universal_client
@@ -155,6 +156,26 @@ def test_it_is_gone_once_the_answer_is_too_old(client, prompt, code):
 
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
         response = browser_get(client, prompt)
+
+    assert response.status_code == 404 and "expired or is already finished" in response.text
+
+
+@pytest.mark.parametrize("deleted", ["application", "person"])
+def test_it_is_gone_when_the_application_or_person_is_deleted_while_it_is_read(
+    client, prompt, alice, deleted, monkeypatch
+):
+    # The request is read first, then its application and person: a helpdesk deletion
+    # between those reads takes the request with it (a cascade).
+    read_request = models.hand_written_first
+
+    def then_deleted(*args):
+        found = read_request(*args)
+        (Integration.objects.all() if deleted == "application" else User.objects.all()).delete()
+        return found
+
+    monkeypatch.setattr(models, "hand_written_first", then_deleted)
+
+    response = browser_get(client, prompt)
 
     assert response.status_code == 404 and "expired or is already finished" in response.text
 

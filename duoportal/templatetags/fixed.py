@@ -43,6 +43,11 @@ def _literal(expression):
 def _constant(node):
     if isinstance(node, TextNode | CommentNode):
         return True
+    if isinstance(node, TranslateNode | BlockTranslateNode) and not (
+        node.message_context is None or _literal(node.message_context)
+    ):
+        # A "context" read from the template's context would choose the translation.
+        return False
     if isinstance(node, TranslateNode):
         return node.asvar is None and _literal(node.filter_expression)
     if isinstance(node, BlockTranslateNode):
