@@ -1,11 +1,14 @@
 """{% fixed %}: markup rendered once per language, which must never differ from rendering it."""
 
 import pytest
+from django import template
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.urls import set_script_prefix
 from django.utils import translation
 
 LOAD = "{% load i18n static fixed %}"
+# A tag library of this module's own, for a subclass of an allowed tag.
+register = template.Library()
 INSIDE = (
     '<a href="{% url \'portal:home\' %}">{% translate "Skip to content" %}</a>'
     "<link href=\"{% static 'css/portal.css' %}\">"
@@ -88,6 +91,21 @@ def test_a_script_prefix_is_rendered_anew():
 def test_it_refuses_anything_that_reads_the_context_when_the_template_is_parsed(inside):
     with pytest.raises(TemplateSyntaxError, match="'fixed' holds only"):
         Template(LOAD + "{% fixed %}" + inside + "{% endfixed %}")
+
+
+def test_it_refuses_a_subclass_of_an_allowed_tag_which_may_render_anything():
+    from django.templatetags.i18n import TranslateNode
+
+    class Greeting(TranslateNode):
+        def render(self, context):
+            return f"Hello {context['user']}"
+
+    engine = Engine(
+        libraries={"greeting": "tests.test_fixed", "fixed": "duoportal.templatetags.fixed"}
+    )
+    register.tag("greet", lambda parser, token: Greeting(parser.compile_filter("'x'"), noop=False))
+    with pytest.raises(TemplateSyntaxError, match="'fixed' holds only"):
+        engine.from_string("{% load fixed greeting %}{% fixed %}{% greet %}{% endfixed %}")
 
 
 def test_it_takes_no_arguments():
