@@ -51,10 +51,14 @@ class Cluster:
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/portal"
         as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
         self.start()
-        as_postgres(
-            str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-            "-c", "CREATE DATABASE portal",
-        )  # fmt: skip
+        try:
+            as_postgres(
+                str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                "-c", "CREATE DATABASE portal",
+            )  # fmt: skip
+        except BaseException:
+            self.stop()
+            raise
 
     def pg_ctl(self, *args):
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} -c fsync=off"
@@ -89,7 +93,9 @@ class Redis:
                 redis.Redis(port=self.port).ping()
                 return
             except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise AssertionError("redis-server did not start") from None
                 time.sleep(0.1)
 
     def stop(self):
@@ -102,7 +108,19 @@ class Site:
 
     def __init__(self, folder):
         self.folder = folder
-        self.cluster, self.redis = Cluster(folder), Redis(folder)
+        self.cluster = self.redis = None
+        self.servers, self.urls = [], []
+        try:
+            self._start()
+        except BaseException:
+            # A start that fails halfway stops what it started: nothing is left running.
+            self.close()
+            raise
+
+    def _start(self):
+        folder = self.folder
+        self.cluster = Cluster(folder)
+        self.redis = Redis(folder)
         self.certificate = self_signed(folder)
         self.env = {
             **os.environ,
@@ -119,7 +137,6 @@ class Site:
         }
         self.manage("migrate", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
-        self.servers, self.urls = [], []
         for number in range(2):
             self._serve(number)
 
@@ -144,9 +161,9 @@ class Site:
             cwd=ROOT, env={**self.env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
             stdout=log, stderr=log,
         )  # fmt: skip
+        self.servers.append((process, log))
         url = f"https://localhost:{port}"
         wait_until_up(url, process, self.certificate, path="/healthz")
-        self.servers.append((process, log))
         self.urls.append(url)
 
     def log(self, number):
@@ -157,8 +174,9 @@ class Site:
             process.terminate()
             process.wait(timeout=40)
             log.close()
-        self.redis.stop()
-        self.cluster.stop()
+        for server in (self.redis, self.cluster):
+            if server is not None:
+                server.stop()
 
 
 @pytest.fixture(scope="module")
