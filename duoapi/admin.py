@@ -94,8 +94,8 @@ class IntegrationAdmin(PortalModelAdmin):
         )
         obj.pk, obj.ikey = created.pk, created.ikey
         obj._state.adding = False
+        # On the audit trail already, with the person as its actor (create_integration).
         request._new_integration_secret = secret
-        audit(request, created, "integration added")
 
     def delete_model(self, request, obj):
         audit(request, obj, "deleted")

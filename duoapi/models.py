@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.http.request import split_domain_port
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from duoapi.oauth import REDIRECT_URI_LENGTH, return_origin
 from duoportal.encryption import decrypt, encrypt
-from duoportal.models import hand_written_first, one_by, optional_person
+from duoportal.models import AuditEvent, hand_written_first, one_by, optional_person
 
 # Duo's shapes: an integration key is "DI" and 18 upper-case letters and
 # digits (20 characters, the client_id length duo_universal insists on); a
@@ -68,15 +68,27 @@ class IntegrationManager(models.Manager):
         return one_by(self.model, "ikey", ikey)
 
     def create_integration(self, name, *, by=None, redirect_uris=""):
-        """A new integration. Returns (integration, secret key): show the key once."""
+        """A new integration, on the audit trail. Returns (integration, secret key): show
+        the key once.
+
+        `by`: who made it in admin; nobody for manage.py create_integration.
+        """
         secret = new_secret()
-        integration = self.create(
-            name=name,
-            ikey=new_ikey(),
-            secret_encrypted=encrypt(secret),
-            created_by=by,
-            redirect_uris=redirect_uris,
-        )
+        with transaction.atomic():
+            integration = self.create(
+                name=name,
+                ikey=new_ikey(),
+                secret_encrypted=encrypt(secret),
+                created_by=by,
+                redirect_uris=redirect_uris,
+            )
+            AuditEvent.objects.record(
+                AuditEvent.Action.ADMIN_CHANGE,
+                actor=by,
+                outcome="integration added",
+                model="integration",
+                integration=name,
+            )
         return integration, secret
 
 

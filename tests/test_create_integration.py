@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from duoapi.models import Integration
+from duoportal.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -68,3 +69,15 @@ def test_it_refuses_a_redirect_uri_that_is_not_one():
     with pytest.raises(CommandError, match="not an http or https address"):
         run("Wiki", "--redirect-uri", "javascript:alert(1)")
     assert not Integration.objects.exists()
+
+
+def test_it_puts_the_new_integration_on_the_audit_trail_without_its_secret():
+    out, _ = run("VPN", "--json")
+
+    event = AuditEvent.objects.get(action="admin_change")
+    assert (event.outcome, event.actor, event.detail["integration"]) == (
+        "integration added",
+        None,
+        "VPN",
+    )
+    assert json.loads(out)["skey"] not in str(event.detail)
