@@ -184,7 +184,10 @@ def authenticator_confirm(request, pk):
 
 
 def segno_svg(uri):
-    return segno.make(uri, error="m").svg_inline(scale=5, dark="#1b1b1f", title=_("QR code"))
+    # A viewBox, not a width and height: a fixed width was cut off on a phone's screen.
+    return segno.make(uri, error="m").svg_inline(
+        scale=5, dark="#1b1b1f", title=_("QR code"), omitsize=True
+    )
 
 
 @standalone_only

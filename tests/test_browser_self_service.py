@@ -4,8 +4,13 @@ Every screen is saved as a screenshot (SCREENSHOT_DIR=docs/screenshots keeps the
 checked with axe-core; no screen may break the Content-Security-Policy.
 """
 
+import io
+
 import pyotp
 import pytest
+import zxingcpp
+from django.conf import settings
+from PIL import Image
 from playwright.sync_api import expect
 
 from duoportal.models import CULinkCard, User
@@ -210,6 +215,13 @@ def test_a_new_phone_after_the_card_path_in_traditional_chinese(
     expect(phone.locator("figure.qr svg")).to_be_visible()
     screens("qr-code")
     secret = phone.locator("code.secret").inner_text()
+    # A phone's camera reads the QR code as Chromium draws it: zxing-cpp (the decoder
+    # behind many Android scanners) finds the app's key, Alice and the portal in it.
+    drawn = Image.open(io.BytesIO(phone.locator("figure.qr svg").screenshot()))
+    read = [found.text for found in zxingcpp.read_barcodes(drawn)]
+    assert len(read) == 1, read
+    totp = pyotp.parse_uri(read[0])
+    assert (totp.secret, totp.name, totp.issuer) == (secret, ALICE, settings.TOTP_ISSUER)
     phone.get_by_label("應用程式顯示的代碼").fill(pyotp.TOTP(secret).now())
     phone.get_by_role("button", name="確認").click()
 
