@@ -218,7 +218,9 @@ def test_a_new_phone_after_the_card_path_in_traditional_chinese(
     # A phone's camera reads the QR code as Chromium draws it: zxing-cpp (the decoder
     # behind many Android scanners) finds the app's key, Alice and the portal in it.
     drawn = Image.open(io.BytesIO(phone.locator("figure.qr svg").screenshot()))
-    read = [found.text for found in zxingcpp.read_barcodes(drawn)]
+    # QR codes only, as a scanner looking for one: a 1D reader finds digits in any pattern.
+    qr = zxingcpp.BarcodeFormat.QRCode
+    read = [found.text for found in zxingcpp.read_barcodes(drawn, formats=qr)]
     assert len(read) == 1, read
     totp = pyotp.parse_uri(read[0])
     assert (totp.secret, totp.name, totp.issuer) == (secret, ALICE, settings.TOTP_ISSUER)
