@@ -491,45 +491,49 @@ class CardCheckManager(models.Manager):
         return result, self.create(user=user, card=passed[0], token=secrets.token_urlsafe(24))
 
     def _fresh(self, user, token):
+        """(SQL conditions, params) that `token` is `user`'s check, usable now; None for a
+        malformed token.
+
+        Written by hand for both `use` and `is_fresh`, which GET BYPASS CODE's page
+        asks on every view (see hand_written_first: the ORM's compiling is most of
+        such a statement).
+        """
         # A posted token is checked before any query: PostgreSQL rejects NUL bytes.
         if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
-            return self.none()
+            return None
+        cards = connection.ops.quote_name(CULinkCard._meta.db_table)
+        # The card's status by a subquery, not a join: with a join (the ORM's UPDATE
+        # makes it "WHERE id IN (SELECT ... FROM this table ...)"), PostgreSQL re-checks
+        # a row another request has just used against that subquery's old snapshot,
+        # where it is still unused: every racing request used it. The table's name is
+        # the model's own; every value is a parameter.
+        where = f"""user_id = %s AND token = %s AND used_at IS NULL AND created_at > %s
+            AND card_id IN (SELECT id FROM {cards} WHERE status = %s)"""  # noqa: S608
         fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
-        return self.filter(
-            user=user,
-            token=token,
-            used_at__isnull=True,
-            created_at__gt=fresh_since,
-            # A subquery, not a join (card__status): with a join, Django's UPDATE
-            # becomes "WHERE id IN (SELECT ... FROM this table ...)", and PostgreSQL
-            # re-checks a row another request has just used against that subquery's
-            # old snapshot, where it is still unused: every racing request used it.
-            card__in=CULinkCard.objects.filter(status=CULinkCard.Status.ACTIVE),
-        )
+        return where, [user.pk, token, ("created_at", fresh_since), CULinkCard.Status.ACTIVE.value]
 
     def use(self, user, token):
         """Use the check up: one conditional UPDATE, so only one request ever can."""
-        return bool(self._fresh(user, token).update(used_at=timezone.now()))
+        if (fresh := self._fresh(user, token)) is None:
+            return False
+        where, params = fresh
+        changed, _row = hand_written(
+            self.model,
+            f"UPDATE {{table}} SET used_at = %s WHERE {where}",  # noqa: S608 (_fresh's)
+            [("used_at", timezone.now()), *params],
+        )
+        return bool(changed)
 
     def give_back(self, user, token):
         """Make a used check usable again: no code was made with it."""
         self.filter(user=user, token=token).update(used_at=None)
 
     def is_fresh(self, user, token):
-        """Whether `token` is a check `use` would take now: the same conditions, read by hand.
-
-        GET BYPASS CODE's page asks on every view (see hand_written_first: the
-        ORM's compiling is most of such a read).
-        """
-        if not isinstance(token, str) or not TOKEN_PATTERN.fullmatch(token):
+        """Whether `token` is a check `use` would take now."""
+        if (fresh := self._fresh(user, token)) is None:
             return False
-        cards = connection.ops.quote_name(CULinkCard._meta.db_table)
-        # The card table's name is the model's own; every value is a parameter.
-        sql = f"""SELECT {{columns}} FROM {{table}} WHERE user_id = %s AND token = %s
-            AND used_at IS NULL AND created_at > %s
-            AND card_id IN (SELECT id FROM {cards} WHERE status = %s)"""  # noqa: S608
-        fresh_since = timezone.now() - settings.CARD_CHECK_LIFETIME
-        params = [user.pk, token, ("created_at", fresh_since), CULinkCard.Status.ACTIVE.value]
+        where, params = fresh
+        sql = f"SELECT {{columns}} FROM {{table}} WHERE {where}"  # noqa: S608 (_fresh's)
         return hand_written_first(self.model, sql, params) is not None
 
 
