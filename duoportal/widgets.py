@@ -12,24 +12,24 @@ from django.utils.html import format_html
 from duoportal.templatetags.widget_attrs import html_attrs
 
 
-def _input(context):
-    # As django/forms/widgets/input.html.
-    widget = context["widget"]
-    value = widget["value"]
-    return format_html(
-        '<input type="{}" name="{}"{}{}>',
-        widget["type"],
-        widget["name"],
-        "" if value is None else format_html(' value="{}"', str(value)),
-        html_attrs(widget["attrs"]),
-    )
+class WrittenInPython:
+    """A widget of <input>'s markup, written as django/forms/widgets/input.html writes it."""
 
-
-class TextInput(forms.TextInput):
     def render(self, name, value, attrs=None, renderer=None):
-        return _input(self.get_context(name, value, attrs))
+        widget = self.get_context(name, value, attrs)["widget"]
+        value = widget["value"]
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            "" if value is None else format_html(' value="{}"', str(value)),
+            html_attrs(widget["attrs"]),
+        )
 
 
-class CheckboxInput(forms.CheckboxInput):
-    def render(self, name, value, attrs=None, renderer=None):
-        return _input(self.get_context(name, value, attrs))
+class TextInput(WrittenInPython, forms.TextInput):
+    pass
+
+
+class CheckboxInput(WrittenInPython, forms.CheckboxInput):
+    pass
