@@ -8,18 +8,10 @@ from django.utils.translation import ngettext
 
 from duoapi.models import Integration, api_hostname
 from duoportal.admin import PortalModelAdmin
-from duoportal.models import AuditEvent
 
 
 def audit(request, integration, outcome, **detail):
-    AuditEvent.objects.record(
-        AuditEvent.Action.ADMIN_CHANGE,
-        actor=request.user,
-        outcome=outcome,
-        model="integration",
-        integration=integration.name,
-        **detail,
-    )
+    Integration.objects.audit(integration, outcome, by=request.user, **detail)
 
 
 def show_secret(request, integration, secret, *, rotated):

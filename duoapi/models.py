@@ -82,14 +82,19 @@ class IntegrationManager(models.Manager):
                 created_by=by,
                 redirect_uris=redirect_uris,
             )
-            AuditEvent.objects.record(
-                AuditEvent.Action.ADMIN_CHANGE,
-                actor=by,
-                outcome="integration added",
-                model="integration",
-                integration=name,
-            )
+            self.audit(integration, "integration added", by=by)
         return integration, secret
+
+    def audit(self, integration, outcome, *, by, **detail):
+        """An integration's change on the audit trail (never with a key), by `by` or nobody."""
+        AuditEvent.objects.record(
+            AuditEvent.Action.ADMIN_CHANGE,
+            actor=by,
+            outcome=outcome,
+            model="integration",
+            integration=integration.name,
+            **detail,
+        )
 
 
 class Integration(models.Model):
