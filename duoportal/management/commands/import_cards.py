@@ -30,32 +30,24 @@ class Command(BaseCommand):
     def handle(self, *args, file, mail_on_failure, **options):
         try:
             counts, total = self._import(file)
-        except CommandError as error:
-            if mail_on_failure:
-                # What import_cards printed: line numbers and problems, serials as their last four.
-                send_mail(
-                    "The nightly card import failed",
-                    f"{error}\n\n" + "\n".join(self.problems),
-                    None,
-                    mail_on_failure,
-                )
-            raise
         except Exception as error:
             if mail_on_failure:
-                # Not the error's text: a database's may quote a row, and so a serial.
-                send_mail(
-                    "The nightly card import failed",
-                    f"The import stopped on an unexpected error ({type(error).__name__}), such as "
-                    "the database not answering. Nothing was imported: the import is one "
-                    "transaction. The system's log (journalctl -u duoportal-import-cards) has "
-                    "the details.",
-                    None,
-                    mail_on_failure,
-                )
+                send_mail("The nightly card import failed", self._why(error), None, mail_on_failure)
             raise
         self.stdout.write(
             "Imported {total} card(s): {created} new, {updated} updated, "
             "{unchanged} unchanged, {kept} kept lost or revoked.".format(total=total, **counts)
+        )
+
+    def _why(self, error):
+        if isinstance(error, CommandError):
+            # What import_cards printed: line numbers and problems, serials as their last four.
+            return f"{error}\n\n" + "\n".join(self.problems)
+        # Not the error's text: a database's may quote a row, and so a serial.
+        return (
+            f"The import stopped on an unexpected error ({type(error).__name__}), such as the "
+            "database not answering. Nothing was imported: the import is one transaction. The "
+            "system's log (journalctl -u duoportal-import-cards) has the details."
         )
 
     def _import(self, file):
